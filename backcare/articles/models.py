@@ -1,0 +1,272 @@
+"""The health content: the condition, its causes, remedies, exercises, prevention and red flags.
+
+Each row is the working copy that editors change. What the public sees is the
+published snapshot in `published_data`, written only when the item is published,
+so an edit is never public before it has been reviewed. Public code reaches items
+through `.published()` and reads them with `published_version()`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, ClassVar, Self
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from backcare.core.placeholders import fill
+
+from .markdown import render_markdown
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class CareLevel(models.TextChoices):
+    """Levels of care a red flag can need, most urgent first."""
+
+    EMERGENCY = "emergency", "Emergency: call now"
+    URGENT = "urgent", "Urgent: get help today"
+    GP = "gp", "See a doctor in the next few days"
+
+
+class Phase(models.TextChoices):
+    ANY = "any", "Any time"
+    EARLY = "early", "First 24 to 72 hours"
+    LATER = "later", "After the first 24 to 72 hours"
+
+
+class ContentQuerySet(models.QuerySet):
+    def published(self) -> Self:
+        """Items the public may see: those with a published snapshot."""
+        return self.filter(published_data__isnull=False)
+
+    def due_for_review(self, today: date | None = None) -> Self:
+        return self.filter(next_review_due__lte=today or timezone.localdate())
+
+
+class ContentItem(models.Model):
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="The last part of the page address. Changing it breaks links to the page.",
+    )
+    title = models.CharField(max_length=120)
+    summary = models.TextField(max_length=300, help_text="One or two plain sentences, shown first.")
+    body = models.TextField(help_text="Markdown. Start each section with ## and a heading.")
+    body_html = models.TextField(editable=False, default="")
+    order = models.PositiveIntegerField(default=0, help_text="Lower numbers are listed first.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    last_reviewed = models.DateField()
+    next_review_due = models.DateField()
+    source = models.CharField(max_length=300, help_text="What the facts on this page are based on.")
+    updated_at = models.DateTimeField(auto_now=True)
+    # What the public sees: a copy of the fields taken when the item was last published.
+    published_data = models.JSONField(
+        null=True, blank=True, editable=False, encoder=DjangoJSONEncoder
+    )
+    # Fingerprint of the item as load_content last wrote it, so a reload can tell
+    # whether someone has edited it in the database since (and then leave it alone).
+    loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ContentQuerySet.as_manager()
+
+    # The content/ folder this kind is loaded from, and its URL name.
+    folder: ClassVar[str]
+    url_name: ClassVar[str]
+    # Fields beyond the common ones, and many-to-many fields (stored as slugs in files).
+    extra_fields: ClassVar[tuple[str, ...]] = ()
+    relation_fields: ClassVar[tuple[str, ...]] = ()
+
+    # Slugs of related items, set on copies made by published_version()/working_version().
+    related_slugs: dict[str, list[str]]
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Browsers send \r\n from text areas; files use \n. Keep one form so they compare.
+        self.body = self.body.replace("\r\n", "\n").strip("\n")
+        self.summary = self.summary.replace("\r\n", "\n").strip()
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
+
+    @classmethod
+    def content_fields(cls) -> tuple[str, ...]:
+        """Plain fields a content file sets, in file order."""
+        return (
+            "title",
+            "summary",
+            "order",
+            "status",
+            "last_reviewed",
+            "next_review_due",
+            "source",
+            *cls.extra_fields,
+            "body",
+        )
+
+    def content_data(self) -> dict[str, Any]:
+        """The working copy as a content file describes it: plain fields and related slugs."""
+        data: dict[str, Any] = {"slug": self.slug}
+        for name in self.content_fields():
+            data[name] = getattr(self, name)
+        for name in self.relation_fields:
+            data[name] = sorted(getattr(self, name).values_list("slug", flat=True))
+        return data
+
+    # Publishing -----------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The working copy in the form stored in published_data."""
+        data = self.content_data()
+        data["body_html"] = render_markdown(self.body)
+        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+    def publish(self) -> None:
+        """Make the working copy what the public sees. The caller saves."""
+        self.status = Status.PUBLISHED
+        self.published_data = self.snapshot()
+
+    def published_version(self) -> Self:
+        """An unsaved copy of this item holding what the public sees."""
+        if self.published_data is None:
+            raise ValueError(f"{self!r} has never been published")
+        return self._copy_from(self.published_data)
+
+    def working_version(self) -> Self:
+        """The working copy with its related slugs, for staff previews."""
+        return self._copy_from(self.snapshot())
+
+    def _copy_from(self, data: dict[str, Any]) -> Self:
+        values: dict[str, Any] = {}
+        for name in (*self.content_fields(), "body_html"):
+            field = self._meta.get_field(name)
+            assert isinstance(field, models.Field)  # noqa: S101 (content fields are plain)
+            value = field.to_python(data.get(name, getattr(self, name)))
+            values[name] = (
+                fill(value, html=name == "body_html") if isinstance(value, str) else value
+            )
+        copy = type(self)(pk=self.pk, slug=self.slug, **values)
+        copy.related_slugs = {name: list(data.get(name, [])) for name in self.relation_fields}
+        return copy
+
+
+class Condition(ContentItem):
+    folder = "condition"
+    url_name = "condition"
+
+    class Meta(ContentItem.Meta):
+        pass
+
+
+class Exercise(ContentItem):
+    repetitions = models.CharField(max_length=200, help_text="How many, how long, how often.")
+    stop_if = models.CharField(max_length=300, help_text="When to stop.")
+
+    folder = "exercises"
+    url_name = "exercise"
+    extra_fields = ("repetitions", "stop_if")
+
+    class Meta(ContentItem.Meta):
+        pass
+
+
+class Prevention(ContentItem):
+    exercises = models.ManyToManyField(Exercise, blank=True, related_name="prevention")
+
+    folder = "prevention"
+    url_name = "prevention"
+    relation_fields = ("exercises",)
+
+    class Meta(ContentItem.Meta):
+        verbose_name = "prevention advice"
+        verbose_name_plural = "prevention advice"
+
+
+class Cause(ContentItem):
+    prevention = models.ManyToManyField(
+        Prevention,
+        blank=True,
+        related_name="causes",
+        help_text="The prevention advice that addresses this cause.",
+    )
+
+    folder = "causes"
+    url_name = "cause"
+    relation_fields = ("prevention",)
+
+    class Meta(ContentItem.Meta):
+        pass
+
+
+class Remedy(ContentItem):
+    phase = models.CharField(
+        max_length=8,
+        choices=Phase.choices,
+        default=Phase.ANY,
+        help_text="When it helps most: cold in the first 24 to 72 hours, heat after.",
+    )
+    cautions = models.TextField(blank=True, help_text="Who should not use this, or ask first.")
+    exercises = models.ManyToManyField(Exercise, blank=True, related_name="remedies")
+
+    folder = "remedies"
+    url_name = "remedy"
+    extra_fields = ("phase", "cautions")
+    relation_fields = ("exercises",)
+
+    class Meta(ContentItem.Meta):
+        verbose_name_plural = "remedies"
+
+
+class RedFlag(ContentItem):
+    care_level = models.CharField(max_length=12, choices=CareLevel.choices)
+
+    folder = "red-flags"
+    url_name = "red_flag"
+    extra_fields = ("care_level",)
+
+    class Meta(ContentItem.Meta):
+        pass
+
+
+# In load order: a kind comes after the kinds it links to.
+CONTENT_MODELS: tuple[type[ContentItem], ...] = (
+    Condition,
+    Exercise,
+    Prevention,
+    Cause,
+    Remedy,
+    RedFlag,
+)
+
+
+def all_published_pages() -> list[ContentItem]:
+    """What the public sees of every kind, fetched in one query."""
+    by_name = {model.__name__: model for model in CONTENT_MODELS}
+    first, *rest = [
+        model.objects.published()
+        .annotate(kind=models.Value(name, output_field=models.CharField()))
+        .values_list("kind", "pk", "slug", "published_data")
+        .order_by()
+        for name, model in by_name.items()
+    ]
+    pages = []
+    for kind, pk, slug, data in first.union(*rest, all=True).order_by("kind", "slug"):
+        item = by_name[kind](slug=slug, published_data=data)
+        item.pk = pk
+        pages.append(item.published_version())
+    return pages

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContentFilesConfig(AppConfig):
+    name = "backcare.contentfiles"
+    verbose_name = "Content files"

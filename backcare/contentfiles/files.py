@@ -1,0 +1,104 @@
+"""Reading and writing the files in content/: Markdown with YAML front matter, or plain YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ContentError(Exception):
+    """A content file that cannot be loaded: says which file, which field, and what is wrong."""
+
+    def __init__(self, path: Path | str, field: str | None, message: str) -> None:
+        self.path = str(path)
+        self.field = field
+        self.message = message
+        where = f"{self.path}: {field}" if field else self.path
+        super().__init__(f"{where}: {message}")
+
+
+FRONT_MATTER_FENCE = "---"
+
+
+def read_markdown(path: Path) -> tuple[dict[str, Any], str]:
+    """Split a Markdown file into its front matter (a mapping) and its body."""
+    text = read_text(path)
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
+        raise ContentError(path, None, "must start with a line of three dashes (---)")
+    try:
+        end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == FRONT_MATTER_FENCE)
+    except StopIteration:
+        raise ContentError(path, None, "front matter is not closed by a line of ---") from None
+    meta = parse_yaml(path, "\n".join(lines[1:end]))
+    body = "\n".join(lines[end + 1 :]).strip("\n")
+    return meta, body
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    return parse_yaml(path, read_text(path))
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, None, f"is not UTF-8 text ({exc.reason})") from None
+
+
+def parse_yaml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(path, None, f"bad YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ContentError(path, None, "must hold a YAML mapping of field: value")
+    return data
+
+
+# Writing --------------------------------------------------------------------------
+# One canonical layout, so that an unchanged item exports byte-for-byte as it was loaded.
+
+
+def dump_value(value: Any) -> str:
+    """One YAML value on one line: plain where YAML allows, quoted where it must be."""
+    if isinstance(value, list):
+        return "[" + ", ".join(dump_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        raise TypeError("nested mappings are written by dump_mapping")
+    text = yaml.safe_dump(value, default_flow_style=True, width=1_000_000, allow_unicode=True)
+    text = text.removesuffix("\n...\n").removesuffix("\n")
+    return text
+
+
+def dump_mapping(data: dict[str, Any], indent: int = 0) -> str:
+    pad = " " * indent
+    out = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.append(f"{pad}{key}:\n{dump_mapping(value, indent + 2)}")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            out.append(f"{pad}{key}:")
+            for item in value:
+                block = dump_mapping(item, indent + 4).split("\n")
+                out.append(f"{pad}  - {block[0].lstrip()}")
+                out.extend(block[1:])
+        elif isinstance(value, str) and "\n" in value:
+            out.append(f"{pad}{key}: |")
+            out.extend(f"{pad}  {line}" if line else "" for line in value.split("\n"))
+        else:
+            out.append(f"{pad}{key}: {dump_value(value)}")
+    return "\n".join(out)
+
+
+def markdown_text(meta: dict[str, Any], body: str) -> str:
+    return f"{FRONT_MATTER_FENCE}\n{dump_mapping(meta)}\n{FRONT_MATTER_FENCE}\n{body}\n"
+
+
+def yaml_text(data: dict[str, Any]) -> str:
+    return dump_mapping(data) + "\n"

@@ -1,0 +1,19 @@
+"""Settings for the test suite: the real settings with fast, self-contained pieces."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret-" + "x" * 40)
+
+from backcare.settings import *  # noqa: F403
+from backcare.settings import STORAGES
+
+# Manifest storage needs collectstatic; tests serve the files as they are.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Serve static files straight from static/ and the apps, as in development.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
