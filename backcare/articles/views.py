@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from backcare.core.http import HtmxHttpRequest, wants_fragment
+
+from . import search as search_module
+from .models import CareLevel, Cause, Condition, ContentItem, Exercise, Prevention, RedFlag, Remedy
+
+
+@dataclass(frozen=True)
+class Topic:
+    """An index page listing one kind of item."""
+
+    model: type[ContentItem]
+    url_name: str
+    title: str
+    description: str
+
+
+TOPICS = {
+    "relief": Topic(
+        Remedy,
+        "articles:relief",
+        "Easing a back spasm",
+        "Simple things you can do at home to ease a back muscle spasm right now.",
+    ),
+    "exercises": Topic(
+        Exercise,
+        "articles:exercises",
+        "Exercises",
+        "Gentle moves to ease a spasm, and exercises to make your back stronger.",
+    ),
+    "causes": Topic(
+        Cause,
+        "articles:causes",
+        "What causes back spasms",
+        "The common reasons a back muscle goes into spasm.",
+    ),
+    "prevention": Topic(
+        Prevention,
+        "articles:prevention_index",
+        "Stopping spasms coming back",
+        "Everyday habits that make another back spasm less likely.",
+    ),
+    "when_to_see_a_doctor": Topic(
+        RedFlag,
+        "articles:when_to_see_a_doctor",
+        "When to see a doctor",
+        "Warning signs that mean a back spasm needs a doctor, and how fast.",
+    ),
+}
+
+TOPIC_BY_MODEL = {topic.model: topic for topic in TOPICS.values()}
+
+# Links between kinds shown on an item page, as (field, heading).
+FORWARD: dict[type[ContentItem], list[tuple[str, type[ContentItem], str]]] = {
+    Remedy: [("exercises", Exercise, "Exercises that help")],
+    Cause: [("prevention", Prevention, "How to make it less likely")],
+    Prevention: [("exercises", Exercise, "Exercises for this")],
+}
+# The same links seen from the other end, as (kind that links here, its field, heading).
+BACKWARD: dict[type[ContentItem], list[tuple[type[ContentItem], str, str]]] = {
+    Exercise: [
+        (Remedy, "exercises", "Part of easing a spasm"),
+        (Prevention, "exercises", "Part of preventing spasms"),
+    ],
+    Prevention: [(Cause, "prevention", "Causes this helps with")],
+}
+
+
+@dataclass(frozen=True)
+class RelatedGroup:
+    heading: str
+    items: list[ContentItem]
+
+
+def published_pages[T: ContentItem](model: type[T]) -> list[T]:
+    pages = [cast(T, item.published_version()) for item in model.objects.published()]
+    return sorted(pages, key=lambda page: (page.order, page.title))
+
+
+def related_groups(page: ContentItem) -> list[RelatedGroup]:
+    groups = []
+    for name, target, heading in FORWARD.get(type(page), []):
+        slugs = page.related_slugs.get(name, [])
+        items = [
+            item.published_version() for item in target.objects.published().filter(slug__in=slugs)
+        ]
+        groups.append(RelatedGroup(heading, sorted(items, key=lambda i: (i.order, i.title))))
+    for source, name, heading in BACKWARD.get(type(page), []):
+        items = [p for p in published_pages(source) if page.slug in p.related_slugs[name]]
+        groups.append(RelatedGroup(heading, items))
+    return [group for group in groups if group.items]
+
+
+def help_now_flags() -> list[RedFlag]:
+    """Red flags for the "get help now if" box on every item page."""
+    levels = {CareLevel.EMERGENCY, CareLevel.URGENT}
+    return [flag for flag in published_pages(RedFlag) if flag.care_level in levels]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    condition = Condition.objects.published().first()
+    context = {
+        "condition": condition.published_version() if condition else None,
+        "topics": TOPICS,
+    }
+    return render(request, "articles/home.html", context)
+
+
+@require_GET
+def topic_index(request: HttpRequest, topic: str) -> HttpResponse:
+    spec = TOPICS[topic]
+    pages = published_pages(spec.model)
+    context: dict[str, object] = {"topic": spec, "pages": pages}
+    if spec.model is RedFlag:
+        context["levels"] = [
+            (level, [p for p in pages if getattr(p, "care_level", None) == level])
+            for level in CareLevel
+        ]
+    return render(request, [f"articles/index_{topic}.html", "articles/index.html"], context)
+
+
+def render_item(request: HttpRequest, page: ContentItem, *, preview: bool = False) -> HttpResponse:
+    context = {
+        "page": page,
+        "topic": TOPIC_BY_MODEL.get(type(page)),
+        "related": related_groups(page),
+        "help_now": help_now_flags(),
+        "preview": preview,
+    }
+    templates = [f"articles/{type(page).__name__.lower()}.html", "articles/item.html"]
+    return render(request, templates, context)
+
+
+@require_GET
+def item_detail(request: HttpRequest, model: type[ContentItem], slug: str) -> HttpResponse:
+    item = get_object_or_404(model.objects.published(), slug=slug)
+    return render_item(request, item.published_version())
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    status, error, results = 200, "", []
+    if len(query) > search_module.MAX_QUERY_LENGTH:
+        status = 400
+        error = f"Please use fewer words: at most {search_module.MAX_QUERY_LENGTH} letters."
+    else:
+        results = search_module.search(query)
+    context = {"query": query, "results": results, "error": error}
+    template = "articles/search.html"
+    if wants_fragment(request):
+        template += "#results"
+    return render(request, template, context, status=status)

@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    """Names every page shows: the site, and who to call in an emergency."""
+    base = settings.BACKCARE_SITE_URL or request.build_absolute_uri("/").rstrip("/")
+    return {
+        "site_name": settings.BACKCARE_SITE_NAME,
+        "emergency_number": settings.BACKCARE_EMERGENCY_NUMBER,
+        "urgent_service": settings.BACKCARE_URGENT_SERVICE,
+        "canonical_url": base + request.path,
+    }

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from backcare.articles import views as article_views
+from backcare.articles.sitemaps import PagesSitemap
+from backcare.core import views as core_views
+
+urlpatterns = [
+    path("", article_views.home, name="home"),
+    path("", include("backcare.articles.urls")),
+    path("privacy/", core_views.privacy, name="privacy"),
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": {"pages": PagesSitemap}},
+        name="sitemap",
+    ),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,217 @@
+"""The public pages: each answers, shows its key content, hides drafts, and stays cheap."""
+
+import re
+
+import pytest
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from backcare.articles.models import Cause, Exercise, Prevention, RedFlag, Remedy, Status
+from backcare.contentfiles.loader import LoadReport
+
+PAGES = {
+    # url: text the page must show
+    "/": "Back muscle spasm: what to do now",
+    "/about/back-muscle-spasm/": "tightens",
+    "/relief/": "Easing a back spasm",
+    "/relief/cold-therapy/": "24 to 72 hours",
+    "/relief/heat-therapy/": "heat",
+    "/relief/pain-relief-medicines/": "pharmacist",
+    "/exercises/": "Exercises",
+    "/exercises/pelvic-tilt/": "When to stop",
+    "/causes/": "What causes back spasms",
+    "/causes/poor-posture/": "How to make it less likely",
+    "/prevention/": "Stopping spasms coming back",
+    "/prevention/core-strength/": "Exercises for this",
+    "/when-to-see-a-doctor/": "Call 999 now if you have",
+    "/when-to-see-a-doctor/bladder-bowel-or-saddle-numbness/": "Emergency: call 999 now",
+    "/search/?q=ice+pack": "result",
+    "/privacy/": "What we keep",
+}
+
+
+@pytest.mark.parametrize(("url", "text"), PAGES.items())
+def test_page_answers_with_its_key_content(
+    client: Client, content: LoadReport, url: str, text: str
+) -> None:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert text in response.content.decode()
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_has_one_h1_a_description_and_a_canonical_link(
+    client: Client, content: LoadReport, url: str
+) -> None:
+    html = client.get(url).content.decode()
+    assert html.count("<h1") == 1
+    description = re.search(r'<meta name="description" content="([^"]+)"', html)
+    assert description and len(description.group(1)) > 20
+    path = url.split("?")[0]
+    assert f'<link rel="canonical" href="http://testserver{path}">' in html
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_public_page_needs_at_most_four_queries(
+    client: Client,
+    content: LoadReport,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+    url: str,
+) -> None:
+    with django_assert_max_num_queries(4):
+        assert client.get(url).status_code == 200
+
+
+def test_no_page_loads_anything_from_another_host(client: Client, content: LoadReport) -> None:
+    for url in PAGES:
+        html = client.get(url).content.decode()
+        assert not re.search(r'(src|href)="(https?:)?//', html.replace("http://testserver", ""))
+
+
+ITEM_PAGES = [
+    "/about/back-muscle-spasm/",
+    "/relief/massage/",
+    "/exercises/bridge/",
+    "/causes/stress-and-tension/",
+    "/prevention/hydration-and-diet/",
+    "/when-to-see-a-doctor/fever/",
+]
+
+
+@pytest.mark.parametrize("url", ITEM_PAGES)
+def test_item_page_shows_summary_review_dates_source_and_help_box(
+    client: Client, content: LoadReport, url: str
+) -> None:
+    html = client.get(url).content.decode()
+    assert 'class="lead"' in html
+    assert "Last reviewed" in html and "20 November 2026" in html
+    assert "Next review due" in html and "20 November 2027" in html
+    assert "Based on" in html
+    assert "Get help now if" in html
+    assert 'href="/when-to-see-a-doctor/bladder-bowel-or-saddle-numbness/"' in html
+
+
+def test_a_cause_links_to_the_prevention_that_addresses_it(
+    client: Client, content: LoadReport
+) -> None:
+    html = client.get("/causes/dehydration-and-electrolytes/").content.decode()
+    assert 'href="/prevention/hydration-and-diet/"' in html
+
+
+def test_a_remedy_links_to_its_exercises(client: Client, content: LoadReport) -> None:
+    html = client.get("/relief/gentle-movement/").content.decode()
+    assert 'href="/exercises/pelvic-tilt/"' in html
+    assert 'href="/exercises/knee-to-chest-stretch/"' in html
+
+
+def test_an_exercise_links_back_to_what_uses_it(client: Client, content: LoadReport) -> None:
+    html = client.get("/exercises/plank/").content.decode()
+    assert 'href="/prevention/core-strength/"' in html
+
+
+def test_an_exercise_says_how_many_and_when_to_stop(client: Client, content: LoadReport) -> None:
+    html = client.get("/exercises/bridge/").content.decode()
+    assert "How many" in html and "5 to 10" in html
+    assert "When to stop" in html
+
+
+def test_a_remedy_shows_its_timing_and_cautions(client: Client, content: LoadReport) -> None:
+    html = client.get("/relief/pain-relief-medicines/").content.decode()
+    assert "Take care" in html and "pharmacist" in html
+    cold = client.get("/relief/cold-therapy/").content.decode()
+    assert "First 24 to 72 hours" in cold
+
+
+def test_red_flags_are_grouped_by_the_care_they_need(client: Client, content: LoadReport) -> None:
+    html = client.get("/when-to-see-a-doctor/").content.decode()
+    emergency = html.index("Call 999 now if you have")
+    urgent = html.index("Get help today if you have")
+    gp = html.index("See a doctor in the next few days if you have")
+    assert emergency < urgent < gp
+    assert html.index("Chest pain") < urgent
+    assert urgent < html.index("Fever") < gp
+
+
+def test_emergency_number_comes_from_settings(
+    client: Client, content: LoadReport, settings: object
+) -> None:
+    settings.BACKCARE_EMERGENCY_NUMBER = "911"  # type: ignore[attr-defined]
+    settings.BACKCARE_URGENT_SERVICE = "urgent care"  # type: ignore[attr-defined]
+    html = client.get("/when-to-see-a-doctor/fever/").content.decode()
+    assert "911" in html and "urgent care" in html
+    assert "999" not in html and "NHS 111" not in html
+
+
+KINDS = [
+    (Remedy, "massage", "/relief/", "/relief/massage/"),
+    (Exercise, "plank", "/exercises/", "/exercises/plank/"),
+    (Cause, "poor-posture", "/causes/", "/causes/poor-posture/"),
+    (Prevention, "stress-management", "/prevention/", "/prevention/stress-management/"),
+    (RedFlag, "fever", "/when-to-see-a-doctor/", "/when-to-see-a-doctor/fever/"),
+]
+
+
+@pytest.mark.parametrize(("model", "slug", "index", "url"), KINDS)
+def test_a_never_published_draft_is_hidden_everywhere(
+    client: Client, content: LoadReport, model: type[Remedy], slug: str, index: str, url: str
+) -> None:
+    model.objects.filter(slug=slug).update(status=Status.DRAFT, published_data=None)
+    assert client.get(url).status_code == 404
+    assert url not in client.get(index).content.decode()
+    assert url not in client.get("/sitemap.xml").content.decode()
+    item = model.objects.get(slug=slug)
+    assert url not in client.get(f"/search/?q={item.title}").content.decode()
+
+
+def test_an_unpublished_edit_is_not_shown_until_it_is_published(
+    client: Client, content: LoadReport
+) -> None:
+    massage = Remedy.objects.get(slug="massage")
+    massage.title = "Unreviewed new title"
+    massage.status = Status.DRAFT
+    massage.save()
+    html = client.get("/relief/massage/").content.decode()
+    assert "Unreviewed new title" not in html
+    massage.publish()
+    massage.save()
+    assert "Unreviewed new title" in client.get("/relief/massage/").content.decode()
+
+
+def test_unknown_page_is_a_friendly_404(client: Client, content: LoadReport) -> None:
+    response = client.get("/relief/no-such-remedy/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "We cannot find that page" in html
+    assert 'href="/when-to-see-a-doctor/"' in html
+
+
+def test_sitemap_lists_every_published_page(client: Client, content: LoadReport) -> None:
+    xml = client.get("/sitemap.xml").content.decode()
+    for url in ["/", "/relief/", "/relief/cold-therapy/", "/when-to-see-a-doctor/fever/"]:
+        assert f"<loc>http://testserver{url}</loc>" in xml
+    assert xml.count("<loc>") == 31 + 1 + 5
+
+
+def test_robots_txt_points_to_the_sitemap(client: Client) -> None:
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+
+
+def test_pages_refuse_methods_they_do_not_support(client: Client, content: LoadReport) -> None:
+    assert client.post("/relief/").status_code == 405
+    assert client.delete("/relief/cold-therapy/").status_code == 405
+
+
+def test_markdown_cannot_inject_html(client: Client, content: LoadReport) -> None:
+    massage = Remedy.objects.get(slug="massage")
+    massage.body = (
+        "<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    )
+    massage.publish()
+    massage.save()
+    html = client.get("/relief/massage/").content.decode()
+    assert "<script>alert" not in html
+    assert 'href="javascript:' not in html
+    assert "<img" not in html
+    assert "&lt;script&gt;" in html
