@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "backcare.core",
     "backcare.contentfiles",
     "backcare.articles",
+    "backcare.triage",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,16 @@ BACKCARE_SITE_URL = env_str("BACKCARE_SITE_URL", "", allow_empty=True).rstrip("/
 # Local words for getting help. Content writes {emergency_number} and {urgent_service}.
 BACKCARE_EMERGENCY_NUMBER = env_str("BACKCARE_EMERGENCY_NUMBER", "999")
 BACKCARE_URGENT_SERVICE = env_str("BACKCARE_URGENT_SERVICE", "NHS 111")
+# How long the published symptom checker flow may be served from the cache. Publishing
+# clears it at once where the cache is shared (Redis); other processes catch up within this.
+BACKCARE_FLOW_CACHE_SECONDS = env_int("BACKCARE_FLOW_CACHE_SECONDS", 30, minimum=1)
+# A form post bigger than this is refused with a 400 (content bodies are a few KB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("BACKCARE_MAX_POST_BYTES", 128 * 1024, minimum=16 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Messages ride in a cookie, so the session holds nothing but symptom checker answers.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+# Symptom checker answers are deleted this long after the last answer.
+SESSION_COOKIE_AGE = env_int("BACKCARE_SESSION_SECONDS", 60 * 60, minimum=60)
 
 # Strict policy: nothing from other hosts, no inline code without a nonce.
 SECURE_CSP = {

@@ -9,6 +9,7 @@ from backcare.core import views as core_views
 urlpatterns = [
     path("", article_views.home, name="home"),
     path("", include("backcare.articles.urls")),
+    path("check/", include("backcare.triage.urls")),
     path("privacy/", core_views.privacy, name="privacy"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path(

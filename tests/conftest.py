@@ -9,6 +9,7 @@ from django.test import Client
 
 from backcare.contentfiles.loader import LoadReport, load
 from backcare.contentfiles.registry import all_kinds
+from backcare.triage.engine import Flow
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls
 # from such a thread unless told it is safe. Tests only.
@@ -57,7 +58,36 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture
-def site(live_server: Any, transactional_db: None) -> Iterator[str]:
-    """A live server with the real content loaded; yields its base URL."""
+def site(django_db_setup: None, live_server: Any, transactional_db: None) -> Iterator[str]:
+    """A live server with the real content loaded; yields its base URL.
+
+    `django_db_setup` comes first on purpose: the session-scoped live server must start
+    after the in-memory test database exists, or it does not share that connection and
+    every request thread opens (and leaks) its own, which `-W error` turns into errors.
+    """
     load(Path(settings.BACKCARE_CONTENT_DIR), all_kinds())
     yield live_server.url
+
+
+@pytest.fixture(scope="session")
+def seeded_flow(django_db_setup: None, django_db_blocker: Any) -> Flow:
+    """The symptom checker flow built from content/, as a plain engine object."""
+    from django.db import transaction
+
+    from backcare.triage.flows import build_working_flow
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        load(Path(settings.BACKCARE_CONTENT_DIR), all_kinds())
+        flow = build_working_flow()
+        transaction.set_rollback(True)
+    return flow
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """The published flow is cached; each test starts without a cached copy."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

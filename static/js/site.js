@@ -16,3 +16,29 @@ document.addEventListener("htmx:afterSettle", function (event) {
     }, 50);
   }
 });
+
+// The plan's "Print" and "Copy" buttons only work with JavaScript, so they start hidden.
+function setUpPlanButtons(root) {
+  root.querySelectorAll(".print-button").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+  root.querySelectorAll(".copy-button").forEach(function (button) {
+    if (!navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = document.getElementById(button.dataset.copy).value;
+      navigator.clipboard.writeText(text).then(function () {
+        var region = document.getElementById("announcer");
+        button.textContent = "Copied";
+        if (region) region.textContent = "Your plan has been copied.";
+      });
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  setUpPlanButtons(document);
+});

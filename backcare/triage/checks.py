@@ -1,0 +1,243 @@
+"""Checks that a flow is safe to publish: the validator and the triage test cases.
+
+Pure, like the engine. `validate` finds structural problems (loops, dead ends,
+unreachable questions, red-flag answers that could end below their level of
+care); `run_cases` plays the recorded answers through the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from .engine import Flow, Level, Outcome, Question, evaluate
+
+# Step names the check's own pages use; a question may not take one.
+RESERVED_SLUGS = frozenset({"start", "answers", "result", "clear", "restart", "plan"})
+
+
+def validate(flow: Flow) -> list[str]:
+    """Every problem found, in plain words; an empty list means the flow is sound."""
+    problems: list[str] = []
+    if not flow.questions:
+        return ["The flow has no questions."]
+    problems += _check_dispositions(flow)
+    problems += _check_questions(flow)
+    if problems:
+        return problems  # the graph checks below assume a well-formed flow
+    problems += _check_jumps_and_reach(flow)
+    problems += _check_rules(flow)
+    if problems:
+        return problems
+    problems += _check_rules_can_apply(flow)
+    problems += _check_red_flags_first(flow)
+    problems += _check_floors(flow)
+    problems += _check_early_stops(flow)
+    return problems
+
+
+def _check_dispositions(flow: Flow) -> list[str]:
+    missing = [level.value for level in Level if level not in flow.dispositions]
+    return [f"Disposition {code!r} is not defined." for code in missing]
+
+
+def _check_questions(flow: Flow) -> list[str]:
+    problems = []
+    seen: set[str] = set()
+    for q in flow.questions:
+        if q.slug in seen:
+            problems.append(f"Question {q.slug!r} appears twice.")
+        seen.add(q.slug)
+        if q.slug in RESERVED_SLUGS:
+            problems.append(f"Question {q.slug!r} uses a name kept for the check's own pages.")
+        if len(q.choices) < 2:
+            problems.append(f"Question {q.slug!r} needs at least two choices.")
+        values = [c.value for c in q.choices]
+        if len(set(values)) != len(values):
+            problems.append(f"Question {q.slug!r} has two choices with the same value.")
+        for c in q.choices:
+            if c.goto and q.multiple:
+                problems.append(
+                    f"Choice {q.slug}:{c.value} jumps, but only one-answer questions may jump."
+                )
+            if c.goto and flow.question(c.goto) is None:
+                problems.append(f"Choice {q.slug}:{c.value} jumps to unknown question {c.goto!r}.")
+    return problems
+
+
+def _successors(flow: Flow, question: Question) -> set[str]:
+    i = flow.position(question.slug)
+    following = {flow.questions[i + 1].slug} if i + 1 < len(flow.questions) else set()
+    if question.multiple:
+        return following
+    nexts = set()
+    for c in question.choices:
+        nexts |= {c.goto} if c.goto else following
+    return nexts
+
+
+def _check_jumps_and_reach(flow: Flow) -> list[str]:
+    problems = []
+    for q in flow.questions:
+        for c in q.choices:
+            if c.goto and flow.position(c.goto) <= flow.position(q.slug):
+                problems.append(
+                    f"Choice {q.slug}:{c.value} jumps back to {c.goto!r}: that could loop forever."
+                )
+    reached = {flow.questions[0].slug}
+    todo = [flow.questions[0]]
+    while todo:
+        for slug in _successors(flow, todo.pop()):
+            if slug not in reached:
+                reached.add(slug)
+                todo.append(flow.question(slug))  # type: ignore[arg-type]
+    for q in flow.questions:
+        if q.slug not in reached:
+            problems.append(f"Question {q.slug!r} can never be reached.")
+    return problems
+
+
+def _check_rules(flow: Flow) -> list[str]:
+    problems = []
+    for rule in flow.rules:
+        if not rule.when:
+            problems.append(f"Rule {rule.slug!r} has no conditions.")
+        for slug, values in rule.when.items():
+            q = flow.question(slug)
+            if q is None:
+                problems.append(f"Rule {rule.slug!r} names unknown question {slug!r}.")
+                continue
+            for value in sorted(values):
+                if q.choice(value) is None:
+                    problems.append(f"Rule {rule.slug!r} names unknown choice {slug}:{value}.")
+    return problems
+
+
+def _reachable_after(flow: Flow, question: Question, values: Iterable[str]) -> set[str]:
+    """Questions that can follow `question` once one of `values` is given."""
+    i = flow.position(question.slug)
+    todo: list[str] = []
+    for value in values:
+        choice = question.choice(value)
+        if choice and choice.goto and not question.multiple:
+            todo.append(choice.goto)
+        elif i + 1 < len(flow.questions):
+            todo.append(flow.questions[i + 1].slug)
+    reached: set[str] = set()
+    while todo:
+        slug = todo.pop()
+        if slug not in reached:
+            reached.add(slug)
+            todo.extend(_successors(flow, flow.question(slug)))  # type: ignore[arg-type]
+    return reached
+
+
+def _check_rules_can_apply(flow: Flow) -> list[str]:
+    """A rule whose questions can never all be on one path is dead weight, or a mistake."""
+    problems = []
+    for rule in flow.rules:
+        slugs = sorted(rule.when, key=flow.position)
+        for first, second in pairwise(slugs):
+            q = flow.question(first)
+            if q and second not in _reachable_after(flow, q, rule.when[first]):
+                problems.append(
+                    f"Rule {rule.slug!r} can never apply: no path goes from "
+                    f"{first!r} with those answers to {second!r}."
+                )
+    return problems
+
+
+def _check_red_flags_first(flow: Flow) -> list[str]:
+    flags = [flow.position(q.slug) for q in flow.questions if q.red_flag]
+    others = [flow.position(q.slug) for q in flow.questions if not q.red_flag]
+    if flags and others and max(flags) > min(others):
+        return ["Every red-flag question must come before the other questions."]
+    return []
+
+
+def _check_floors(flow: Flow) -> list[str]:
+    """Each answer with a floor must, on its own, trigger a rule at that level or above.
+
+    Rules only ever raise the level, so such an answer can never end lower, whatever
+    else is answered.
+    """
+    problems = []
+    for q in flow.questions:
+        for c in q.choices:
+            if c.floor is None:
+                continue
+            covered = any(
+                rule.level.rank >= c.floor.rank
+                and set(rule.when) == {q.slug}
+                and c.value in rule.when[q.slug]
+                for rule in flow.rules
+            )
+            if not covered:
+                problems.append(
+                    f"Answer {q.slug}:{c.value} must lead to at least {c.floor.value!r}, "
+                    "but no rule on that answer alone gives that level."
+                )
+    return problems
+
+
+def _check_early_stops(flow: Flow) -> list[str]:
+    """A check may stop early only if nothing asked later could raise the level higher."""
+    problems = []
+    for rule in (r for r in flow.rules if r.stop):
+        last = max(flow.position(slug) for slug in rule.when)
+        later = {q.slug for q in flow.questions[last + 1 :]}
+        for other in flow.rules:
+            if other.level.rank > rule.level.rank and later & set(other.when):
+                problems.append(
+                    f"Rule {rule.slug!r} stops the check at {rule.level.value!r}, but rule "
+                    f"{other.slug!r} asked later could give {other.level.value!r}: "
+                    "ask the more serious signs first."
+                )
+        for q in flow.questions[last + 1 :]:
+            for c in q.choices:
+                if c.floor and c.floor.rank > rule.level.rank:
+                    problems.append(
+                        f"Rule {rule.slug!r} stops the check before {q.slug}:{c.value}, "
+                        f"which needs {c.floor.value!r}."
+                    )
+    return problems
+
+
+# Test cases ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    slug: str
+    answers: Mapping[str, Sequence[str]]
+    expected: Level
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: Case
+    got: Level | None  # None: the answers did not finish the check
+    pending: str = ""  # the question left unanswered, if any
+
+    @property
+    def passed(self) -> bool:
+        return self.got == self.case.expected
+
+    def describe(self) -> str:
+        if self.got is None:
+            return f"{self.case.slug}: the check stopped at unanswered question {self.pending!r}"
+        verdict = "ok" if self.passed else "FAILED"
+        return f"{self.case.slug}: expected {self.case.expected}, got {self.got} ({verdict})"
+
+
+def run_cases(flow: Flow, cases: Iterable[Case]) -> list[CaseResult]:
+    results = []
+    for case in cases:
+        result = evaluate(flow, case.answers)
+        if isinstance(result, Outcome):
+            results.append(CaseResult(case, result.level))
+        else:
+            results.append(CaseResult(case, None, result.question.slug))
+    return results

@@ -1,0 +1,168 @@
+"""Between the database and the engine: build, check, publish and serve flows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import transaction
+
+from backcare.articles.markdown import render_markdown
+
+from . import engine
+from .checks import Case, CaseResult, run_cases, validate
+from .models import Choice, Disposition, FlowVersion, Question, Rule, TriageCase
+
+CACHE_KEY = "triage:published-flow"
+
+
+def build_working_flow() -> engine.Flow:
+    """The flow as the working tables stand now (not necessarily published)."""
+    questions = Question.objects.select_related("explained_by").prefetch_related(
+        "choices__goto", "choices__prevention"
+    )
+    rules = Rule.objects.select_related("disposition").prefetch_related("when__question")
+    return engine.Flow(
+        version="working",
+        questions=tuple(
+            engine.Question(
+                slug=q.slug,
+                text=q.text,
+                hint=q.hint,
+                multiple=q.multiple,
+                red_flag=q.red_flag,
+                info_url=q.explained_by.get_absolute_url() if q.explained_by else "",
+                choices=tuple(
+                    engine.Choice(
+                        value=c.value,
+                        label=c.label,
+                        exclusive=c.exclusive,
+                        goto=c.goto.slug if c.goto else None,
+                        floor=engine.Level(c.floor) if c.floor else None,
+                        timing=engine.Timing(c.timing),
+                        avoid_nsaids=c.avoid_nsaids,
+                        prevention=tuple(sorted(p.slug for p in c.prevention.all())),
+                    )
+                    for c in q.choices.all()
+                ),
+            )
+            for q in questions
+        ),
+        rules=tuple(
+            engine.Rule(
+                slug=r.slug,
+                level=engine.Level(r.disposition.level),
+                reason=r.reason,
+                stop=r.stop,
+                when=_conditions(r.when.all()),
+            )
+            for r in rules
+        ),
+        dispositions={
+            engine.Level(d.level): engine.Disposition(
+                level=engine.Level(d.level),
+                title=d.title,
+                instruction_html=render_markdown(d.instruction),
+                meanwhile_html=render_markdown(d.meanwhile) if d.meanwhile else "",
+            )
+            for d in Disposition.objects.all()
+        },
+    )
+
+
+def _conditions(choices: Iterable[Choice]) -> dict[str, frozenset[str]]:
+    grouped: dict[str, set[str]] = {}
+    for choice in choices:
+        grouped.setdefault(choice.question.slug, set()).add(choice.value)
+    return {slug: frozenset(values) for slug, values in grouped.items()}
+
+
+def working_cases() -> list[Case]:
+    return [
+        Case(
+            slug=c.slug,
+            answers=c.answers,
+            expected=engine.Level(c.expected),
+            description=c.description,
+        )
+        for c in TriageCase.objects.all()
+    ]
+
+
+@dataclass(frozen=True)
+class FlowReport:
+    problems: list[str]
+    results: list[CaseResult]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(r.passed for r in self.results)
+
+    def failures(self) -> list[str]:
+        return self.problems + [r.describe() for r in self.results if not r.passed]
+
+
+def check_flow(flow: engine.Flow, cases: list[Case]) -> FlowReport:
+    problems = validate(flow)
+    results = [] if problems else run_cases(flow, cases)
+    return FlowReport(problems=problems, results=results)
+
+
+class FlowNotSafe(Exception):
+    def __init__(self, report: FlowReport) -> None:
+        self.report = report
+        super().__init__("; ".join(report.failures()))
+
+
+def checksum(data: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def publish_working_flow(user: User | None = None) -> FlowVersion | None:
+    """Publish the working flow if it passes every check; None when nothing changed."""
+    flow = build_working_flow()
+    report = check_flow(flow, working_cases())
+    if not report.ok:
+        raise FlowNotSafe(report)
+    data = engine.flow_to_data(flow)
+    digest = checksum(data)
+    latest = FlowVersion.objects.only("checksum").first()
+    if latest and latest.checksum == digest:
+        return None
+    version = FlowVersion.objects.create(data=data, checksum=digest, published_by=user)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    return version
+
+
+# Serving the published flow --------------------------------------------------------
+
+_parsed: dict[tuple[int, str], engine.Flow] = {}
+_parsed_lock = threading.Lock()
+
+
+def published_flow(at_least: int = 0) -> engine.Flow | None:
+    """The newest published flow, from the cache when it can be.
+
+    `at_least` is the version a visitor's check began with: if this process has
+    an older one cached (another process published since), look again.
+    """
+    cached = cache.get(CACHE_KEY)
+    if cached is None or cached[0] < at_least:
+        latest = FlowVersion.objects.only("pk", "checksum", "data").first()
+        if latest is None:
+            return None
+        cached = (latest.pk, latest.checksum, latest.data)
+        cache.set(CACHE_KEY, cached, settings.BACKCARE_FLOW_CACHE_SECONDS)
+    pk, digest, data = cached
+    with _parsed_lock:
+        if (pk, digest) not in _parsed:
+            if len(_parsed) > 4:
+                _parsed.clear()
+            _parsed[pk, digest] = engine.flow_from_data(data, version=str(pk))
+        return _parsed[pk, digest]

@@ -1,0 +1,181 @@
+"""The symptom checker's questions, answers, rules and outcomes, as editors keep them.
+
+These tables are the working copy. The public is served a published FlowVersion:
+a frozen copy of the whole flow, made only when the flow passes its checks and
+test cases. A change here is never seen by the public until it is published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from backcare.articles.models import Prevention, RedFlag
+
+from .engine import Level, Timing
+
+
+class Disposition(models.Model):
+    """One of the four outcomes. Each is written once and used by every rule that needs it."""
+
+    level = models.CharField(
+        max_length=12,
+        unique=True,
+        choices=[(lv.value, lv.name.replace("_", " ").title()) for lv in Level],
+    )
+    title = models.CharField(
+        max_length=120, help_text="The big instruction, e.g. 'Call {emergency_number} now'."
+    )
+    instruction = models.TextField(help_text="Markdown. What to do, in plain words.")
+    meanwhile = models.TextField(
+        blank=True,
+        help_text="Markdown. What to do while waiting for care (leave empty for emergencies).",
+    )
+    loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    slug = models.SlugField(
+        max_length=60, unique=True, help_text="The step's address: /check/<slug>/."
+    )
+    order = models.PositiveIntegerField(help_text="Questions are asked in this order.")
+    red_flag = models.BooleanField(
+        default=False, help_text="A safety question: asked before all the others."
+    )
+    text = models.CharField(max_length=300, help_text="The question, in plain words.")
+    hint = models.TextField(blank=True, help_text="Optional extra help shown under the question.")
+    multiple = models.BooleanField(
+        default=False, help_text="Tick boxes (any number) instead of one answer."
+    )
+    explained_by = models.ForeignKey(
+        RedFlag,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions",
+        help_text="The page that explains this warning sign.",
+    )
+    loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    value = models.SlugField(max_length=40, help_text="Stored answer; letters, numbers and dashes.")
+    label = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    exclusive = models.BooleanField(
+        default=False, help_text="Like 'None of these': cannot be ticked with another answer."
+    )
+    goto = models.ForeignKey(
+        Question,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Skip ahead to this question after this answer (one-answer questions only).",
+    )
+    floor = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[(lv.value, lv.value) for lv in Level if lv != Level.SELF_CARE],
+        help_text="Safety floor: this answer must always lead to at least this level of care.",
+    )
+    timing = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=[(t.value, t.name.title()) for t in Timing if t.value],
+        help_text="For the plan: early means within 72 hours (cold), later means heat.",
+    )
+    avoid_nsaids = models.BooleanField(
+        default=False,
+        help_text="For the plan: say ask a pharmacist, instead of naming anti-inflammatories.",
+    )
+    prevention = models.ManyToManyField(
+        Prevention, blank=True, help_text="Prevention advice the plan shows after this answer."
+    )
+
+    class Meta:
+        ordering = ["question", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "value"], name="unique_choice_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.slug}: {self.label}"
+
+
+class Rule(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    order = models.PositiveIntegerField(default=0)
+    disposition = models.ForeignKey(Disposition, on_delete=models.PROTECT, related_name="rules")
+    reason = models.CharField(
+        max_length=300, help_text="Shown as the reason, e.g. 'You told us you fell.'"
+    )
+    stop = models.BooleanField(
+        default=False, help_text="End the check at once when this applies (for emergencies)."
+    )
+    when = models.ManyToManyField(
+        Choice,
+        related_name="rules",
+        help_text="Applies when, for each question named here, one of its listed answers is given.",
+    )
+    loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class TriageCase(models.Model):
+    """A recorded set of answers and the disposition they must lead to."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300)
+    answers = models.JSONField(help_text="Question slug -> list of answer values.")
+    expected = models.CharField(max_length=12, choices=Disposition._meta.get_field("level").choices)
+    loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class FlowVersion(models.Model):
+    """A published, frozen copy of the whole flow: what the public is served."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    checksum = models.CharField(max_length=64, help_text="Of the flow's content.")
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["-pk"]
+        get_latest_by = "pk"
+
+    def __str__(self) -> str:
+        return f"Flow version {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk:
+            raise ValueError("A published flow version never changes: publish a new one.")
+        super().save(*args, **kwargs)

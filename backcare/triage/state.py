@@ -1,0 +1,50 @@
+"""A visitor's answers, kept in their session under one key and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+
+SESSION_KEY = "triage"
+
+
+@dataclass
+class CheckState:
+    flow: int  # the published flow version the check began with
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    confirmed: bool = False  # answers checked on the "check your answers" page
+
+
+def load(session: SessionBase) -> CheckState | None:
+    """The check in progress, or None when there is none or it cannot be read."""
+    raw: Any = session.get(SESSION_KEY)
+    if not isinstance(raw, dict):
+        return None
+    flow, answers, confirmed = raw.get("flow"), raw.get("answers"), raw.get("confirmed")
+    if (
+        not isinstance(flow, int)
+        or not isinstance(answers, dict)
+        or not isinstance(confirmed, bool)
+    ):
+        return None
+    # A malformed answer is dropped whole, so the engine asks that question again.
+    clean = {
+        str(slug): values
+        for slug, values in answers.items()
+        if isinstance(values, list) and all(isinstance(v, str) for v in values)
+    }
+    return CheckState(flow=flow, answers=clean, confirmed=confirmed)
+
+
+def save(session: SessionBase, state: CheckState) -> None:
+    session[SESSION_KEY] = {
+        "flow": state.flow,
+        "answers": state.answers,
+        "confirmed": state.confirmed,
+    }
+
+
+def forget(session: SessionBase) -> None:
+    session.pop(SESSION_KEY, None)

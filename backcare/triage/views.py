@@ -1,0 +1,259 @@
+"""The symptom checker's pages. One URL per step; each is a real form (Post/Redirect/Get)
+that htmx may swap in place. The deciding is done by the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, push_url
+
+from backcare.articles.models import all_published_pages
+from backcare.core.http import HtmxHttpRequest, wants_fragment
+from backcare.core.placeholders import fill
+
+from . import state as check_state
+from .engine import Flow, Level, Outcome, Pending, evaluate
+from .flows import published_flow
+from .forms import AnswerForm
+from .plan import build_plan
+
+
+class SeeOther(HttpResponseRedirect):
+    """After a POST, fetch the next page with GET."""
+
+    status_code = 303
+
+
+@dataclass
+class Check:
+    flow: Flow
+    state: check_state.CheckState
+    result: Pending | Outcome
+
+
+def render_check(
+    request: HtmxHttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """The whole page, or just the #check part for an htmx swap."""
+    fragment = wants_fragment(request)
+    context = {**context, "fragment": fragment}
+    return render(request, f"{template}#check" if fragment else template, context, status=status)
+
+
+def step_url(slug: str) -> str:
+    return reverse("check:step", kwargs={"slug": slug})
+
+
+def next_url(result: Pending | Outcome) -> str:
+    """Where the check goes from here: the next question, the answers, or straight to the
+    outcome for an emergency (nothing may stand between a person and that instruction)."""
+    if isinstance(result, Pending):
+        return step_url(result.question.slug)
+    if result.level == Level.EMERGENCY:
+        return reverse("check:result")
+    return reverse("check:answers")
+
+
+def go_to(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    """Redirect after a POST. The outcome is always loaded as a whole new page, even from
+    htmx, so it starts at the top with its own heading and its disposition on <main>."""
+    if request.htmx and url == reverse("check:result"):
+        return HttpResponseClientRedirect(url)
+    return SeeOther(url)
+
+
+def current_check(request: HtmxHttpRequest) -> Check | HttpResponse:
+    state = check_state.load(request.session)
+    flow = published_flow(at_least=state.flow if state else 0)
+    if flow is None:
+        return render_check(request, "triage/unavailable.html", {}, status=503)
+    if state is None:
+        messages.info(request, "Your answers have expired or were cleared, so please start again.")
+        return SeeOther(reverse("check:start"))
+    if state.flow != int(flow.version):
+        check_state.forget(request.session)
+        messages.warning(
+            request,
+            "We have updated the questions since you started, so please start again. "
+            "Sorry for the trouble.",
+        )
+        return SeeOther(reverse("check:start"))
+    return Check(flow, state, evaluate(flow, state.answers))
+
+
+def progress(flow: Flow, result: Pending | Outcome, slug: str) -> dict[str, int]:
+    answered = [q.slug for q in result.path]
+    number = answered.index(slug) + 1 if slug in answered else len(answered) + 1
+    return {"number": number, "total": len(flow.questions)}
+
+
+def back_url(result: Pending | Outcome, slug: str | None) -> str:
+    """The question before this one on the path taken (or the start page)."""
+    answered = [q.slug for q in result.path]
+    if slug is None:
+        return step_url(answered[-1]) if answered else reverse("check:start")
+    i = answered.index(slug) if slug in answered else len(answered)
+    return step_url(answered[i - 1]) if i > 0 else reverse("check:start")
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def start(request: HtmxHttpRequest) -> HttpResponse:
+    flow = published_flow()
+    if flow is None:
+        return render_check(request, "triage/unavailable.html", {}, status=503)
+    if request.method == "POST":
+        check_state.save(request.session, check_state.CheckState(flow=int(flow.version)))
+        return SeeOther(step_url(flow.questions[0].slug))
+    in_progress = check_state.load(request.session)
+    resume = None
+    if in_progress and in_progress.flow == int(flow.version) and in_progress.answers:
+        resume = next_url(evaluate(flow, in_progress.answers))
+    context = {
+        "title": "Check your back pain",
+        "flow": flow,
+        "resume": resume,
+        "minutes": max(1, len(flow.questions) // 6),
+    }
+    return render_check(request, "triage/start.html", context)
+
+
+@never_cache
+@sensitive_post_parameters()
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    check = current_check(request)
+    if not isinstance(check, Check):
+        return check
+    question = check.flow.question(slug)
+    if question is None:
+        return render_check(request, "triage/not_found.html", {}, status=404)
+    result = check.result
+    on_path = slug in {q.slug for q in result.path}
+    is_next = isinstance(result, Pending) and result.question.slug == slug
+    if not (on_path or is_next):
+        # Reached without the earlier answers: go to the first one still needed.
+        return SeeOther(next_url(result))
+
+    if request.method == "POST":
+        form = AnswerForm(question, request.POST)
+        if form.is_valid():
+            check.state.answers[slug] = form.values()
+            check.state.confirmed = False
+            check_state.save(request.session, check.state)
+            return go_to(request, next_url(evaluate(check.flow, check.state.answers)))
+        status = 422
+    else:
+        form = AnswerForm(question, initial={"answer": check.state.answers.get(slug)})
+        status = 200
+    selected = set(form["answer"].value() or [])
+    number = progress(check.flow, result, slug)
+    error = "Error: " if status == 422 else ""
+    context = {
+        "title": f"{error}Question {number['number']}: {fill(question.text)}",
+        "question": question,
+        "form": form,
+        "selected": selected,
+        "progress": number,
+        "back_url": back_url(result, slug),
+    }
+    response = render_check(request, "triage/step.html", context, status=status)
+    if status == 422:
+        push_url(response, False)  # an error keeps the page where it is
+    return response
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def answers(request: HtmxHttpRequest) -> HttpResponse:
+    check = current_check(request)
+    if not isinstance(check, Check):
+        return check
+    result = check.result
+    if not isinstance(result, Outcome) or result.level == Level.EMERGENCY:
+        return SeeOther(next_url(result))
+    if request.method == "POST":
+        check.state.confirmed = True
+        check_state.save(request.session, check.state)
+        return go_to(request, reverse("check:result"))
+    rows = [
+        {"question": q, "labels": [c.label for c in result.answers[q.slug]]} for q in result.path
+    ]
+    context = {"title": "Check your answers", "rows": rows, "back_url": back_url(result, None)}
+    return render_check(request, "triage/answers.html", context)
+
+
+def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
+    """The outcome of a finished, confirmed check; otherwise where to go instead."""
+    check = current_check(request)
+    if not isinstance(check, Check):
+        return check
+    result = check.result
+    if not isinstance(result, Outcome):
+        return SeeOther(next_url(result))
+    if result.level != Level.EMERGENCY and not check.state.confirmed:
+        return SeeOther(reverse("check:answers"))
+    return result
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_GET
+def result(request: HtmxHttpRequest) -> HttpResponse:
+    outcome = finished_check(request)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    plan = build_plan(outcome, all_published_pages())
+    context = {
+        "title": fill(outcome.disposition.title),
+        "outcome": outcome,
+        "plan": plan,
+        "plan_text": render_to_string("triage/plan.txt", {"plan": plan}, request),
+        "back_url": back_url(outcome, None),
+    }
+    return render_check(request, "triage/result.html", context)
+
+
+@never_cache
+@require_GET
+def plan_text(request: HtmxHttpRequest) -> HttpResponse:
+    outcome = finished_check(request)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    plan = build_plan(outcome, all_published_pages())
+    text = render_to_string("triage/plan.txt", {"plan": plan}, request)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="backcare-plan.txt"'
+    return response
+
+
+@require_POST
+def restart(request: HtmxHttpRequest) -> HttpResponse:
+    """Start again: forget the answers and go to the first question."""
+    check_state.forget(request.session)
+    flow = published_flow()
+    if flow is None:
+        return SeeOther(reverse("check:start"))
+    check_state.save(request.session, check_state.CheckState(flow=int(flow.version)))
+    return SeeOther(step_url(flow.questions[0].slug))
+
+
+@require_POST
+def clear(request: HtmxHttpRequest) -> HttpResponse:
+    """Delete the answers and the session that held them."""
+    request.session.flush()
+    messages.success(request, "Your answers have been cleared. Nothing about them is kept.")
+    return SeeOther(reverse("check:start"))

@@ -1,0 +1,108 @@
+"""content/triage/: loading the symptom checker, publishing it, and check_triage."""
+
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from backcare.contentfiles.loader import LoadReport
+from backcare.triage.models import FlowVersion, Question
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(Path(settings.BACKCARE_CONTENT_DIR), target)
+    return target
+
+
+def load_from(content_dir: Path, *args: str) -> str:
+    out = StringIO()
+    call_command("load_content", "--dir", str(content_dir), *args, stdout=out)
+    return out.getvalue()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_loading_publishes_the_flow_once(content_dir: Path) -> None:
+    assert "published flow version" in load_from(content_dir)
+    assert FlowVersion.objects.count() == 1
+    assert "published flow version" not in load_from(content_dir)
+    assert FlowVersion.objects.count() == 1
+
+
+def test_a_changed_question_publishes_a_new_version(content_dir: Path) -> None:
+    load_from(content_dir)
+    edit(content_dir / "triage/questions/fever.yaml", "feel hot and shivery", "feel feverish")
+    output = load_from(content_dir)
+    assert "updated: triage/questions/fever" in output
+    assert FlowVersion.objects.count() == 2
+
+
+def test_a_flow_that_fails_a_case_is_not_loaded(content_dir: Path) -> None:
+    edit(content_dir / "triage/rules/fever.yaml", "level: urgent", "level: gp")
+    with pytest.raises(CommandError) as error:
+        load_from(content_dir)
+    message = str(error.value)
+    assert "the symptom checker failed its checks" in message
+    assert "fever:yes must lead to at least 'urgent'" in message
+    assert "Nothing was changed." in message
+    assert not Question.objects.exists() and not FlowVersion.objects.exists()
+
+
+def test_a_rule_naming_an_unknown_answer_stops_the_load(content_dir: Path) -> None:
+    edit(content_dir / "triage/rules/fever.yaml", "fever: ['yes']", "fever: ['very']")
+    with pytest.raises(CommandError) as error:
+        load_from(content_dir)
+    assert "rules/fever.yaml: when.fever: no answer 'very'" in str(error.value)
+
+
+def test_a_question_without_choices_stops_the_load(content_dir: Path) -> None:
+    path = content_dir / "triage/questions/how-bad.yaml"
+    path.write_text(path.read_text().split("choices:")[0] + "choices: []\n")
+    with pytest.raises(CommandError) as error:
+        load_from(content_dir)
+    assert "how-bad.yaml: choices: must be a list of choices" in str(error.value)
+
+
+def test_an_edited_question_is_kept_and_the_flow_left_for_review(content_dir: Path) -> None:
+    load_from(content_dir)
+    Question.objects.filter(slug="fever").update(text="Edited by a clinician")
+    edit(content_dir / "triage/questions/how-bad.yaml", "How bad", "How strong")
+    output = load_from(content_dir)
+    assert "left alone: triage/questions/fever" in output
+    assert "symptom checker: not published" in output
+    assert FlowVersion.objects.count() == 1
+
+
+def test_check_triage_reports_every_case(content: LoadReport) -> None:
+    out = StringIO()
+    call_command("check_triage", stdout=out)
+    output = out.getvalue()
+    cases = len(list((Path(settings.BACKCARE_CONTENT_DIR) / "triage/cases").glob("*.yaml")))
+    assert f"0 problems, {cases}/{cases} cases passed" in output
+    assert "fever-is-urgent: expected urgent, got urgent (ok)" in output
+
+
+def test_check_triage_fails_on_a_broken_flow(content: LoadReport) -> None:
+    Question.objects.get(slug="fever").choices.filter(value="yes").update(floor="emergency")
+    out = StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("check_triage", stdout=out)
+    assert "problem: Answer fever:yes must lead to at least 'emergency'" in out.getvalue()
+    assert "0/0 cases passed" in str(error.value)
+
+
+def test_check_triage_can_check_the_published_flow(content: LoadReport) -> None:
+    out = StringIO()
+    call_command("check_triage", "--published", stdout=out)
+    assert "published flow version" in out.getvalue()

@@ -1,0 +1,473 @@
+"""The symptom checker's pages, as plain requests and as htmx requests."""
+
+import logging
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from backcare.contentfiles.loader import LoadReport
+from backcare.triage.flows import publish_working_flow
+from backcare.triage.models import Question
+from backcare.triage.state import SESSION_KEY
+
+pytestmark = pytest.mark.django_db
+
+RED_FLAGS = [
+    "numbness-or-weakness",
+    "bladder-bowel-or-saddle",
+    "chest-pain-or-breathlessness",
+    "fall-or-injury",
+    "fever",
+    "weight-loss",
+    "night-pain",
+]
+SELF_CARE = [(slug, ["no"]) for slug in RED_FLAGS] + [
+    ("when-started", ["today"]),
+    ("getting-better", ["better"]),
+    ("tried", ["cold", "rest"]),
+    ("what-happened", ["lifting"]),
+    ("how-bad", ["moderate"]),
+    ("medicine-cautions", ["none"]),
+]
+STEPS = [slug for slug, _ in SELF_CARE]
+
+
+@pytest.fixture
+def started(client: Client, content: LoadReport) -> Client:
+    response = client.post("/check/")
+    assert response.status_code == 303
+    return client
+
+
+def answer(client: Client, slug: str, values: list[str], **headers: str) -> str:
+    response = client.post(f"/check/{slug}/", {"answer": values}, headers=headers)
+    assert response.status_code in (200, 303), response.content.decode()[:500]
+    return response.get("Location") or response.get("HX-Redirect", "")
+
+
+def answer_all(client: Client, answers: list[tuple[str, list[str]]]) -> str:
+    location = ""
+    for slug, values in answers:
+        location = answer(client, slug, values)
+    return location
+
+
+def html(client: Client, url: str, **headers: str) -> str:
+    return client.get(url, headers=headers).content.decode()
+
+
+# The start page ------------------------------------------------------------------------
+
+
+def test_start_page_says_what_it_does_and_when_to_call_now(
+    client: Client, content: LoadReport
+) -> None:
+    page = html(client, "/check/")
+    assert "Call 999 now if you have back pain and:" in page
+    assert "does not diagnose" in page
+    assert "Clear my answers" in page or "private" in page
+    assert page.index("Call 999 now") < page.index("Start now")
+    assert "13 questions" in page
+
+
+def test_start_page_as_htmx_is_a_fragment(htmx_client: Client, content: LoadReport) -> None:
+    page = html(htmx_client, "/check/")
+    assert "<html" not in page
+    assert page.strip().startswith("<title>")
+    assert 'id="check"' in page
+
+
+def test_the_emergency_number_and_urgent_service_are_settings(
+    client: Client, content: LoadReport, settings: object
+) -> None:
+    settings.BACKCARE_EMERGENCY_NUMBER = "112"  # type: ignore[attr-defined]
+    settings.BACKCARE_URGENT_SERVICE = "your out-of-hours doctor"  # type: ignore[attr-defined]
+    assert "Call 112 now" in html(client, "/check/")
+    client.post("/check/")
+    page = result_page(
+        client, [(slug, ["no"]) for slug in RED_FLAGS[:3]] + [("fall-or-injury", ["yes"])]
+    )
+    assert "your out-of-hours doctor" in page and "call 112" in page
+    assert "999" not in page and "NHS 111" not in page
+
+
+def test_starting_goes_to_the_first_warning_sign(client: Client, content: LoadReport) -> None:
+    response = client.post("/check/")
+    assert response.status_code == 303
+    assert response["Location"] == "/check/numbness-or-weakness/"
+    assert client.session[SESSION_KEY]["answers"] == {}
+
+
+def test_a_check_in_progress_can_be_resumed(started: Client) -> None:
+    answer(started, "numbness-or-weakness", ["no"])
+    page = html(started, "/check/")
+    assert 'href="/check/bladder-bowel-or-saddle/"' in page
+    assert "Carry on where you left off" in page
+
+
+# Each step, plain and htmx ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", range(len(STEPS)), ids=STEPS)
+def test_each_step_as_a_plain_request_is_a_whole_page(started: Client, index: int) -> None:
+    answer_all(started, SELF_CARE[:index])
+    response = started.get(f"/check/{STEPS[index]}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.startswith("<!doctype html>")
+    assert f"Question {index + 1} of up to 13" in page
+    assert 'hx-history="false"' in page
+    assert "autofocus" not in page  # a full page load must not jump focus
+    assert "HX-Request" in response["Vary"]
+    form_action = f'action="/check/{STEPS[index]}/"'
+    assert form_action in page and f'hx-post="/check/{STEPS[index]}/"' in page
+
+
+@pytest.mark.parametrize("index", range(len(STEPS)), ids=STEPS)
+def test_each_step_as_an_htmx_request_is_a_small_fragment(started: Client, index: int) -> None:
+    answer_all(started, SELF_CARE[:index])
+    response = started.get(f"/check/{STEPS[index]}/", headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in page and "<body" not in page
+    assert re.match(r"<title>Question \d+: .+ \| backcare</title>", page.strip())
+    assert 'id="step-heading" tabindex="-1" autofocus' in page
+    assert "data-announce" in page
+    assert len(response.content) <= 4096, len(response.content)
+
+
+@pytest.mark.parametrize("header", ["HX-Boosted", "HX-History-Restore-Request"])
+def test_boosted_and_history_restore_requests_get_the_whole_page(
+    started: Client, header: str
+) -> None:
+    page = html(started, "/check/numbness-or-weakness/", **{"HX-Request": "true", header: "true"})
+    assert page.startswith("<!doctype html>")
+
+
+def queries(captured: CaptureQueriesContext) -> list[str]:
+    """Statements that read or write data: not SAVEPOINT/RELEASE, which only exist here
+    because each test runs inside a transaction."""
+    control = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(control)]
+
+
+@pytest.mark.parametrize("index", range(len(STEPS)), ids=STEPS)
+def test_a_step_costs_at_most_three_queries(started: Client, index: int) -> None:
+    answer_all(started, SELF_CARE[:index])
+    slug, values = SELF_CARE[index]
+    started.get(f"/check/{slug}/")  # the flow is now cached, as it is between visitors
+    with CaptureQueriesContext(connection) as get:
+        assert started.get(f"/check/{slug}/").status_code == 200
+    with CaptureQueriesContext(connection) as post:
+        assert started.post(f"/check/{slug}/", {"answer": values}).status_code == 303
+    assert len(queries(get)) <= 3, queries(get)
+    assert len(queries(post)) <= 3, queries(post)
+
+
+def test_an_answer_moves_on_to_the_next_question(started: Client) -> None:
+    assert answer(started, "numbness-or-weakness", ["no"]) == "/check/bladder-bowel-or-saddle/"
+
+
+def test_an_htmx_answer_redirects_to_the_next_question_too(started: Client) -> None:
+    response = started.post(
+        "/check/numbness-or-weakness/", {"answer": "no"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 303
+    assert response["Location"] == "/check/bladder-bowel-or-saddle/"
+
+
+def test_the_back_link_goes_to_the_previous_question(started: Client) -> None:
+    answer_all(started, SELF_CARE[:2])
+    page = html(started, "/check/chest-pain-or-breathlessness/")
+    assert 'href="/check/bladder-bowel-or-saddle/" hx-get="/check/bladder-bowel-or-saddle/"' in page
+    assert 'href="/check/"' in html(started, "/check/numbness-or-weakness/")
+
+
+def test_an_earlier_answer_is_shown_when_going_back(started: Client) -> None:
+    answer(started, "numbness-or-weakness", ["no"])
+    page = html(started, "/check/numbness-or-weakness/")
+    assert re.search(r'value="no"\s+checked', page)
+
+
+# Bad input ------------------------------------------------------------------------------
+
+
+def test_a_missing_answer_shows_the_question_again_with_an_error(started: Client) -> None:
+    response = started.post("/check/numbness-or-weakness/", {})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "There is a problem" in page
+    assert '<a href="#answer-0">Choose one answer.</a>' in page
+    assert "<title>Error: Question 1" in page
+
+
+def test_a_missing_answer_over_htmx_is_a_fragment_that_stays_put(started: Client) -> None:
+    response = started.post("/check/numbness-or-weakness/", {}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert response["HX-Push-Url"] == "false"
+    page = response.content.decode()
+    assert "<html" not in page and "There is a problem" in page
+    assert 'role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus' in page
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"answer": "maybe"}, {"answer": ["yes", "no"]}, {"answer": "today"}],
+    ids=["unknown-value", "two-answers", "answer-for-another-step"],
+)
+def test_an_invalid_answer_is_refused_with_a_message(
+    started: Client, data: dict[str, object]
+) -> None:
+    response = started.post("/check/numbness-or-weakness/", data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Choose one of the answers shown." in page or "Choose only one answer." in page
+    assert "numbness-or-weakness" not in started.session[SESSION_KEY]["answers"]
+
+
+def test_none_of_these_with_another_answer_is_refused(started: Client) -> None:
+    answer_all(started, SELF_CARE[:12])
+    response = started.post("/check/medicine-cautions/", {"answer": ["none", "asthma"]})
+    assert response.status_code == 422
+    assert "“None of these” cannot be ticked with other answers." in response.content.decode()
+
+
+def test_a_step_reached_too_early_goes_to_the_first_unanswered(started: Client) -> None:
+    answer(started, "numbness-or-weakness", ["no"])
+    response = started.get("/check/fever/")
+    assert response.status_code == 303
+    assert response["Location"] == "/check/bladder-bowel-or-saddle/"
+    response = started.post("/check/fever/", {"answer": "no"})
+    assert response["Location"] == "/check/bladder-bowel-or-saddle/"
+    assert "fever" not in started.session[SESSION_KEY]["answers"]
+
+
+def test_an_unknown_step_is_a_404_with_a_way_back(started: Client) -> None:
+    response = started.get("/check/no-such-question/")
+    assert response.status_code == 404
+    assert 'href="/check/"' in response.content.decode()
+
+
+def test_a_step_without_a_check_goes_to_the_start(client: Client, content: LoadReport) -> None:
+    response = client.get("/check/fever/")
+    assert response.status_code == 303
+    assert response["Location"] == "/check/"
+    assert "expired or were cleared" in html(client, "/check/")
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    ["text", 42, {"flow": "1"}, {"flow": 1, "answers": "x", "confirmed": False}, {"flow": 1}],
+)
+def test_a_tampered_session_restarts_the_check(
+    client: Client, content: LoadReport, garbage: object
+) -> None:
+    session = client.session
+    session[SESSION_KEY] = garbage
+    session.save()
+    response = client.get("/check/numbness-or-weakness/")
+    assert response.status_code == 303 and response["Location"] == "/check/"
+
+
+def test_tampered_answers_inside_a_session_are_asked_again(started: Client) -> None:
+    session = started.session
+    session[SESSION_KEY]["answers"] = {"numbness-or-weakness": ["no", {"x": 1}], "fever": 7}
+    session.save()
+    response = started.get("/check/answers/")
+    assert response.status_code == 303
+    assert response["Location"] == "/check/numbness-or-weakness/"
+
+
+def test_a_check_begun_on_an_older_flow_is_restarted_with_a_message(
+    started: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    answer(started, "numbness-or-weakness", ["no"])
+    Question.objects.filter(slug="fever").update(text="Do you have a high temperature?")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_working_flow() is not None
+    response = started.get("/check/bladder-bowel-or-saddle/")
+    assert response.status_code == 303 and response["Location"] == "/check/"
+    assert "updated the questions since you started" in html(started, "/check/")
+    assert SESSION_KEY not in started.session
+
+
+def test_a_double_submit_is_harmless(started: Client) -> None:
+    first = answer(started, "numbness-or-weakness", ["no"])
+    second = answer(started, "numbness-or-weakness", ["no"])
+    assert first == second == "/check/bladder-bowel-or-saddle/"
+
+
+def test_a_huge_post_is_refused(started: Client) -> None:
+    response = started.post("/check/numbness-or-weakness/", {"answer": "x" * 400_000})
+    assert response.status_code == 400
+
+
+def test_answers_never_appear_in_urls_or_logs(
+    started: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    locations = []
+    for slug, values in SELF_CARE:
+        locations.append(answer(started, slug, values))
+    started.post("/check/answers/")
+    for location in locations:
+        assert "?" not in location
+    for value in ["lifting", "moderate", "cold"]:
+        assert value not in caplog.text
+
+
+def test_the_session_holds_only_the_answers(started: Client) -> None:
+    answer_all(started, SELF_CARE)
+    assert set(started.session.keys()) == {SESSION_KEY}
+
+
+# Check your answers, and the outcome -----------------------------------------------------
+
+
+def test_check_your_answers_lists_every_answer_with_a_change_link(started: Client) -> None:
+    assert answer_all(started, SELF_CARE) == "/check/answers/"
+    page = html(started, "/check/answers/")
+    for slug in STEPS:
+        assert f'href="/check/{slug}/" hx-get="/check/{slug}/"' in page
+    assert "A cold pack or ice, Resting in a comfortable position" in page or "Resting" in page
+
+
+def test_the_outcome_waits_for_the_answers_to_be_checked(started: Client) -> None:
+    answer_all(started, SELF_CARE)
+    response = started.get("/check/result/")
+    assert response.status_code == 303 and response["Location"] == "/check/answers/"
+    response = started.post("/check/answers/")
+    assert response["Location"] == "/check/result/"
+    assert started.get("/check/result/").status_code == 200
+
+
+def test_changing_an_answer_needs_the_answers_checked_again(started: Client) -> None:
+    answer_all(started, SELF_CARE)
+    started.post("/check/answers/")
+    assert answer(started, "how-bad", ["mild"]) == "/check/answers/"
+    assert started.get("/check/result/")["Location"] == "/check/answers/"
+
+
+def test_an_unfinished_check_cannot_see_the_outcome(started: Client) -> None:
+    assert started.get("/check/result/")["Location"] == "/check/numbness-or-weakness/"
+    assert started.get("/check/answers/")["Location"] == "/check/numbness-or-weakness/"
+
+
+def test_an_emergency_goes_straight_to_the_instruction(started: Client) -> None:
+    location = answer(started, "numbness-or-weakness", ["yes"])
+    assert location == "/check/result/"
+    response = started.get(location)
+    page = response.content.decode()
+    main = re.search(r"<main [^>]*>", page)
+    assert main and 'data-disposition="emergency"' in main.group(0)
+    assert "Call 999 now" in page
+    assert "nerve is being squeezed" in page
+    for distraction in ["What to do now", "Stopping it coming back", "Keep your plan"]:
+        assert distraction not in page
+
+
+def test_an_htmx_answer_that_ends_the_check_loads_the_outcome_as_a_page(started: Client) -> None:
+    response = started.post(
+        "/check/numbness-or-weakness/", {"answer": "yes"}, headers={"HX-Request": "true"}
+    )
+    assert response["HX-Redirect"] == "/check/result/"
+
+
+def result_page(client: Client, answers: list[tuple[str, list[str]]]) -> str:
+    location = answer_all(client, answers)
+    if location == "/check/answers/":
+        client.post("/check/answers/")
+    return html(client, "/check/result/")
+
+
+def with_answers(**changes: list[str]) -> list[tuple[str, list[str]]]:
+    changed = {k.replace("_", "-"): v for k, v in changes.items()}
+    return [(slug, changed.get(slug, values)) for slug, values in SELF_CARE]
+
+
+def test_urgent_outcome_says_today_what_to_do_meanwhile_and_what_to_tell(started: Client) -> None:
+    page = result_page(started, [(s, ["no"]) for s in RED_FLAGS[:4]] + [("fever", ["yes"])])
+    assert 'data-disposition="urgent"' in page
+    assert "Get medical help today" in page and "NHS 111" in page
+    assert "While you wait" in page
+    assert "What to tell the doctor" in page and "hot and shivery" in page
+    assert "What to do now" not in page
+
+
+def test_gp_outcome_books_an_appointment_and_keeps_the_plan(started: Client) -> None:
+    page = result_page(started, with_answers(when_started=["4-to-7-days"], getting_better=["same"]))
+    assert 'data-disposition="gp"' in page
+    assert "See a doctor in the next few days" in page
+    assert "has not got better after several days" in page
+    assert "What to do now" in page and "What to tell the doctor" in page
+
+
+def test_self_care_plan_uses_cold_early_and_matches_the_triggers(started: Client) -> None:
+    page = result_page(started, SELF_CARE)
+    assert 'data-disposition="self_care"' in page
+    assert "You can look after this at home" in page
+    assert "use <strong>cold</strong> for now" in page
+    assert 'href="/relief/cold-therapy/"' in page
+    assert 'href="/prevention/lifting-technique/"' in page
+    assert 'href="/exercises/pelvic-tilt/"' in page
+    assert "When to get help" in page and 'href="/when-to-see-a-doctor/fever/"' in page
+    assert "ibuprofen" in page or "Anti-inflammatory" in page
+
+
+def test_self_care_plan_uses_heat_later(started: Client) -> None:
+    page = result_page(started, with_answers(when_started=["4-to-7-days"]))
+    assert "<strong>heat</strong> is likely to help more" in page
+    assert 'href="/relief/cold-therapy/"' not in page
+
+
+def test_medicine_cautions_mean_ask_a_pharmacist_not_nsaids(started: Client) -> None:
+    page = result_page(started, with_answers(medicine_cautions=["blood-thinners"]))
+    assert "Ask a pharmacist" in page
+    assert "ibuprofen" not in page.lower() and "nsaid" not in page.lower()
+
+
+def test_the_plan_downloads_as_plain_text(started: Client) -> None:
+    result_page(started, SELF_CARE)
+    response = started.get("/check/result/plan.txt")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    text = response.content.decode()
+    assert "You can look after this at home" in text
+    assert "<" not in text and "&#" not in text and "&quot;" not in text
+
+
+# Starting again and clearing ------------------------------------------------------------
+
+
+def test_start_again_forgets_the_answers(started: Client) -> None:
+    answer_all(started, SELF_CARE[:3])
+    response = started.post("/check/restart/")
+    assert response["Location"] == "/check/numbness-or-weakness/"
+    assert started.session[SESSION_KEY]["answers"] == {}
+
+
+def test_clear_my_answers_deletes_the_session(started: Client) -> None:
+    answer_all(started, SELF_CARE[:3])
+    old_key = started.session.session_key
+    response = started.post("/check/clear/")
+    assert response.status_code == 303 and response["Location"] == "/check/"
+    assert SESSION_KEY not in started.session
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=old_key).exists()
+    assert "Your answers have been cleared" in html(started, "/check/")
+
+
+def test_clear_and_restart_refuse_get(started: Client) -> None:
+    assert started.get("/check/clear/").status_code == 405
+    assert started.get("/check/restart/").status_code == 405
+
+
+def test_no_published_flow_is_a_clear_503(client: Client, db: None) -> None:
+    response = client.get("/check/")
+    assert response.status_code == 503
+    assert "not available right now" in response.content.decode()
