@@ -73,7 +73,7 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backcare.editorial.apps.BackcareAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,10 +82,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_htmx",
+    "simple_history",
+    "axes",
     "backcare.core",
     "backcare.contentfiles",
     "backcare.articles",
     "backcare.triage",
+    "backcare.editorial",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +102,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "backcare.editorial.middleware.StaffIdleTimeoutMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into its response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a login while the user name or address is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "backcare.urls"
@@ -130,9 +143,28 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The admin, for editors and clinical reviewers.
+BACKCARE_ADMIN_PATH = env_str("BACKCARE_ADMIN_PATH", "admin/").strip("/") + "/"
+# Staff are logged out after this long without a request.
+BACKCARE_STAFF_IDLE_SECONDS = env_int("BACKCARE_STAFF_IDLE_SECONDS", 30 * 60, minimum=60)
+# Publishing sets the next review this many days ahead.
+BACKCARE_REVIEW_EVERY_DAYS = env_int("BACKCARE_REVIEW_EVERY_DAYS", 365, minimum=1)
+LOGIN_URL = "admin:login"
+
+# Login throttling: lock a user name from an address after this many failures.
+AXES_FAILURE_LIMIT = env_int("BACKCARE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("BACKCARE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "editorial/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -19,5 +20,6 @@ urlpatterns = [
         name="sitemap",
     ),
     path("healthz", core_views.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
+    path("preview/", include("backcare.editorial.urls")),
+    path(settings.BACKCARE_ADMIN_PATH, admin.site.urls),
 ]

@@ -91,3 +91,29 @@ def empty_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+def make_staff(django_user_model: Any, username: str, group: str) -> Any:
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username=username,
+        password="correct horse battery staple",
+        is_staff=True,
+        first_name=username.title(),
+        last_name="Tester",
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(db: None, django_user_model: Any) -> Any:
+    """A content editor: writes and sends for review, never publishes."""
+    return make_staff(django_user_model, "edna", "Editors")
+
+
+@pytest.fixture
+def reviewer(db: None, django_user_model: Any) -> Any:
+    """A clinical reviewer: may also publish, signing off with their name."""
+    return make_staff(django_user_model, "rita", "Clinical reviewers")

@@ -9,13 +9,14 @@ through `.published()` and reads them with `published_version()`.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar, Self
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from backcare.core.placeholders import fill
 
@@ -42,6 +43,10 @@ class Phase(models.TextChoices):
     LATER = "later", "After the first 24 to 72 hours"
 
 
+# Fields read from the row even for the public copy: they are not what the page says.
+LIVE_FIELDS = ("order", "last_reviewed", "next_review_due", "reviewed_by")
+
+
 class ContentQuerySet(models.QuerySet):
     def published(self) -> Self:
         """Items the public may see: those with a published snapshot."""
@@ -66,7 +71,14 @@ class ContentItem(models.Model):
     last_reviewed = models.DateField()
     next_review_due = models.DateField()
     source = models.CharField(max_length=300, help_text="What the facts on this page are based on.")
+    reviewed_by = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The clinical reviewer who signed off the published version.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
+    # Goes up by one on every save, so a save based on an older copy can be refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
     # What the public sees: a copy of the fields taken when the item was last published.
     published_data = models.JSONField(
         null=True, blank=True, editable=False, encoder=DjangoJSONEncoder
@@ -76,6 +88,10 @@ class ContentItem(models.Model):
     loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = ContentQuerySet.as_manager()
+    history = HistoricalRecords(
+        inherit=True,
+        excluded_fields=["body_html", "published_data", "loaded_fingerprint", "updated_at"],
+    )
 
     # The content/ folder this kind is loaded from, and its URL name.
     folder: ClassVar[str]
@@ -90,11 +106,14 @@ class ContentItem(models.Model):
     class Meta:
         abstract = True
         ordering = ["order", "title"]
+        default_permissions = ("add", "change", "delete", "view", "publish")
 
     def __str__(self) -> str:
         return self.title
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("update_fields"):
+            self.version += 1
         # Browsers send \r\n from text areas; files use \n. Keep one form so they compare.
         self.body = self.body.replace("\r\n", "\n").strip("\n")
         self.summary = self.summary.replace("\r\n", "\n").strip()
@@ -115,6 +134,7 @@ class ContentItem(models.Model):
             "last_reviewed",
             "next_review_due",
             "source",
+            "reviewed_by",
             *cls.extra_fields,
             "body",
         )
@@ -141,6 +161,18 @@ class ContentItem(models.Model):
         self.status = Status.PUBLISHED
         self.published_data = self.snapshot()
 
+    def sign_off(self, reviewer: str, today: date, review_every_days: int) -> None:
+        """Publish with a clinical reviewer's name, dated today. The caller saves."""
+        self.reviewed_by = reviewer
+        self.last_reviewed = today
+        self.next_review_due = today + timedelta(days=review_every_days)
+        self.publish()
+
+    def withdraw(self) -> None:
+        """Take the item off the public site; the working copy stays. The caller saves."""
+        self.status = Status.DRAFT
+        self.published_data = None
+
     def published_version(self) -> Self:
         """An unsaved copy of this item holding what the public sees."""
         if self.published_data is None:
@@ -160,6 +192,9 @@ class ContentItem(models.Model):
             values[name] = (
                 fill(value, html=name == "body_html") if isinstance(value, str) else value
             )
+        # Display order and the review dates are not the page's text: they apply at once.
+        for name in LIVE_FIELDS:
+            values[name] = getattr(self, name)
         copy = type(self)(pk=self.pk, slug=self.slug, **values)
         copy.related_slugs = {name: list(data.get(name, [])) for name in self.relation_fields}
         return copy
@@ -191,6 +226,7 @@ class Prevention(ContentItem):
     folder = "prevention"
     url_name = "prevention"
     relation_fields = ("exercises",)
+    _history_m2m_fields = ["exercises"]
 
     class Meta(ContentItem.Meta):
         verbose_name = "prevention advice"
@@ -208,6 +244,7 @@ class Cause(ContentItem):
     folder = "causes"
     url_name = "cause"
     relation_fields = ("prevention",)
+    _history_m2m_fields = ["prevention"]
 
     class Meta(ContentItem.Meta):
         pass
@@ -227,6 +264,7 @@ class Remedy(ContentItem):
     url_name = "remedy"
     extra_fields = ("phase", "cautions")
     relation_fields = ("exercises",)
+    _history_m2m_fields = ["exercises"]
 
     class Meta(ContentItem.Meta):
         verbose_name_plural = "remedies"
@@ -260,13 +298,15 @@ def all_published_pages() -> list[ContentItem]:
     first, *rest = [
         model.objects.published()
         .annotate(kind=models.Value(name, output_field=models.CharField()))
-        .values_list("kind", "pk", "slug", "published_data")
+        .values_list("kind", "pk", "slug", "published_data", *LIVE_FIELDS)
         .order_by()
         for name, model in by_name.items()
     ]
     pages = []
-    for kind, pk, slug, data in first.union(*rest, all=True).order_by("kind", "slug"):
-        item = by_name[kind](slug=slug, published_data=data)
+    for kind, pk, slug, data, *live in first.union(*rest, all=True).order_by("kind", "slug"):
+        item = by_name[kind](
+            slug=slug, published_data=data, **dict(zip(LIVE_FIELDS, live, strict=True))
+        )
         item.pk = pk
         pages.append(item.published_version())
     return pages

@@ -17,7 +17,15 @@ from backcare.articles.markdown import render_markdown
 
 from . import engine
 from .checks import Case, CaseResult, run_cases, validate
-from .models import Choice, Disposition, FlowVersion, Question, Rule, TriageCase
+from .models import (
+    Choice,
+    Disposition,
+    FlowReviewRequest,
+    FlowVersion,
+    Question,
+    Rule,
+    TriageCase,
+)
 
 CACHE_KEY = "triage:published-flow"
 
@@ -166,3 +174,39 @@ def published_flow(at_least: int = 0) -> engine.Flow | None:
                 _parsed.clear()
             _parsed[pk, digest] = engine.flow_from_data(data, version=str(pk))
         return _parsed[pk, digest]
+
+
+# The working flow's place in the review workflow -------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """Draft, in review or published: worked out from the tables, never stored."""
+
+    published: FlowVersion | None
+    review: FlowReviewRequest | None  # a request for review of the flow exactly as it is now
+    report: FlowReport
+    checksum: str
+
+    @property
+    def status(self) -> str:
+        if self.published is not None and self.published.checksum == self.checksum:
+            return "published"
+        return "in_review" if self.review is not None else "draft"
+
+
+def flow_state() -> FlowState:
+    flow = build_working_flow()
+    digest = checksum(engine.flow_to_data(flow))
+    published = FlowVersion.objects.select_related("published_by").first()
+    review = (
+        FlowReviewRequest.objects.select_related("requested_by").filter(checksum=digest).first()
+    )
+    if review and published and published.created_at > review.requested_at:
+        review = None
+    return FlowState(
+        published=published,
+        review=review,
+        report=check_flow(flow, working_cases()),
+        checksum=digest,
+    )

@@ -11,13 +11,28 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from backcare.articles.models import Prevention, RedFlag
 
 from .engine import Level, Timing
 
 
-class Disposition(models.Model):
+class Versioned(models.Model):
+    """Goes up by one on every save, so a save based on an older copy can be refused."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("update_fields"):
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+class Disposition(Versioned):
     """One of the four outcomes. Each is written once and used by every rule that needs it."""
 
     level = models.CharField(
@@ -34,6 +49,7 @@ class Disposition(models.Model):
         help_text="Markdown. What to do while waiting for care (leave empty for emergencies).",
     )
     loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["loaded_fingerprint"])
 
     class Meta:
         ordering = ["level"]
@@ -42,7 +58,7 @@ class Disposition(models.Model):
         return self.title
 
 
-class Question(models.Model):
+class Question(Versioned):
     slug = models.SlugField(
         max_length=60, unique=True, help_text="The step's address: /check/<slug>/."
     )
@@ -64,6 +80,7 @@ class Question(models.Model):
         help_text="The page that explains this warning sign.",
     )
     loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["loaded_fingerprint"])
 
     class Meta:
         ordering = ["order", "slug"]
@@ -72,7 +89,7 @@ class Question(models.Model):
         return self.text
 
 
-class Choice(models.Model):
+class Choice(Versioned):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     value = models.SlugField(max_length=40, help_text="Stored answer; letters, numbers and dashes.")
     label = models.CharField(max_length=200)
@@ -107,6 +124,7 @@ class Choice(models.Model):
     prevention = models.ManyToManyField(
         Prevention, blank=True, help_text="Prevention advice the plan shows after this answer."
     )
+    history = HistoricalRecords(m2m_fields=[prevention])
 
     class Meta:
         ordering = ["question", "order", "pk"]
@@ -118,7 +136,7 @@ class Choice(models.Model):
         return f"{self.question.slug}: {self.label}"
 
 
-class Rule(models.Model):
+class Rule(Versioned):
     slug = models.SlugField(max_length=60, unique=True)
     order = models.PositiveIntegerField(default=0)
     disposition = models.ForeignKey(Disposition, on_delete=models.PROTECT, related_name="rules")
@@ -134,6 +152,7 @@ class Rule(models.Model):
         help_text="Applies when, for each question named here, one of its listed answers is given.",
     )
     loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["loaded_fingerprint"], m2m_fields=[when])
 
     class Meta:
         ordering = ["order", "slug"]
@@ -142,7 +161,7 @@ class Rule(models.Model):
         return self.slug
 
 
-class TriageCase(models.Model):
+class TriageCase(Versioned):
     """A recorded set of answers and the disposition they must lead to."""
 
     slug = models.SlugField(max_length=80, unique=True)
@@ -150,6 +169,7 @@ class TriageCase(models.Model):
     answers = models.JSONField(help_text="Question slug -> list of answer values.")
     expected = models.CharField(max_length=12, choices=Disposition._meta.get_field("level").choices)
     loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["loaded_fingerprint"])
 
     class Meta:
         ordering = ["slug"]
@@ -171,6 +191,10 @@ class FlowVersion(models.Model):
     class Meta:
         ordering = ["-pk"]
         get_latest_by = "pk"
+        # publish_flowversion: only clinical reviewers may publish the symptom checker.
+        default_permissions = ("view", "publish")
+        verbose_name = "published version"
+        verbose_name_plural = "review and publish"
 
     def __str__(self) -> str:
         return f"Flow version {self.pk}"
@@ -179,3 +203,19 @@ class FlowVersion(models.Model):
         if self.pk:
             raise ValueError("A published flow version never changes: publish a new one.")
         super().save(*args, **kwargs)
+
+
+class FlowReviewRequest(models.Model):
+    """An editor asking a clinical reviewer to publish the working flow as it stood."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    checksum = models.CharField(max_length=64, help_text="Of the working flow when sent.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        default_permissions = ("add", "view")
+
+    def __str__(self) -> str:
+        return f"Review requested by {self.requested_by} on {self.requested_at:%d %b %Y}"

@@ -4,11 +4,22 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
+
+# Local accounts for trying the admin: one per role, all with the same password.
+ACCOUNTS = [
+    ("admin", "Ada", "Admin", None),
+    ("editor", "Eddie", "Editor", "Editors"),
+    ("reviewer", "Dr Rae", "Reviewer", "Clinical reviewers"),
+]
 
 
 class Command(BaseCommand):
-    help = "For local development: make sure an 'admin' superuser exists and print how to log in."
+    help = (
+        "For local development: make sure an 'admin' superuser, an 'editor' and a clinical "
+        "'reviewer' exist, and print how to log in."
+    )
 
     password_file = Path(settings.BASE_DIR) / ".dev-admin-password"
 
@@ -16,22 +27,30 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("dev_admin is for local development only (DEBUG is off).")
         users = get_user_model()._default_manager
-        user = users.filter(username="admin").first()
         saved = self.password_file.read_text().strip() if self.password_file.exists() else ""
-        if user is None:
+        if not saved:
             saved = secrets.token_urlsafe(12)
-            users.create_superuser("admin", "", saved)
             self.password_file.write_text(saved + "\n")
             self.password_file.chmod(0o600)
-        elif not saved or not user.check_password(saved):
-            self.stdout.write(
-                "Admin: log in at /admin/ as 'admin'. Forgot the password? "
-                "Run: .venv/bin/python manage.py changepassword admin"
-            )
-            return
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Admin: http://127.0.0.1:8000/admin/  user: admin  password: {saved}\n"
-                f"(local only; kept in {self.password_file.name})"
-            )
-        )
+        url = f"http://127.0.0.1:8000/{settings.BACKCARE_ADMIN_PATH}"
+        self.stdout.write(self.style.SUCCESS(f"Admin: {url}"))
+        for username, first, last, group in ACCOUNTS:
+            user = users.filter(username=username).first()
+            if user is None:
+                user = users.create_user(
+                    username, password=saved, first_name=first, last_name=last, is_staff=True
+                )
+                if group is None:
+                    user.is_superuser = True
+                    user.save()
+                else:
+                    user.groups.add(Group.objects.get(name=group))
+            if user.check_password(saved):
+                role = group or "superuser"
+                self.stdout.write(f"  user: {username:<9} password: {saved}  ({role})")
+            else:
+                self.stdout.write(
+                    f"  user: {username:<9} (password changed; reset it with "
+                    f".venv/bin/python manage.py changepassword {username})"
+                )
+        self.stdout.write(f"The password is kept in {self.password_file.name} (local only).")

@@ -1,0 +1,135 @@
+"""Admin building blocks shared by the content and symptom checker admins:
+refusing lost updates, readable history with one-click revert, and the review workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from . import history
+
+
+class ConflictCheckingForm(forms.ModelForm):
+    """Refuses a save made from an out-of-date copy, and keeps what was typed.
+
+    The form carries the version it was opened at. If the item was saved by someone else
+    since, the save is refused with who and when; the person's text stays in the form,
+    each changed field shows what the saved version now says, and the form is moved on to
+    the new version so that, once merged, the next save goes through.
+    """
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        expected = cleaned.get("expected_version")
+        if self.instance.pk and expected is not None:
+            model = type(self.instance)
+            # Locks the row (on PostgreSQL) until this save commits: two saves cannot both pass.
+            current = model._default_manager.select_for_update().get(pk=self.instance.pk)
+            if current.version != expected:
+                self._refuse(current)
+        return cleaned
+
+    def _refuse(self, current: models.Model) -> None:
+        who, when = history.last_saved_by(current)
+        stamp = date_format(timezone.localtime(when), "j F Y, H:i") if when else "meanwhile"
+        for name in self.changed_data:
+            if name in self.fields and name != "expected_version" and hasattr(current, name):
+                saved = getattr(current, name)
+                if isinstance(saved, (str, int, bool)) and saved != self.cleaned_data.get(name):
+                    self.add_error(name, f"The version {who} saved now says: {saved}")
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data[self.add_prefix("expected_version")] = str(current.version)  # type: ignore[attr-defined]
+        self.data = data
+        raise ValidationError(
+            f"{who} saved this item ({stamp}) while you were editing it, so your changes were "
+            "not saved. Nothing is lost: what you typed is still in the form. Compare it with "
+            "their version (shown under each field that differs), merge the two, then save again."
+        )
+
+
+class HistoryAdminMixin(admin.ModelAdmin):
+    """The admin's History page, from django-simple-history: who, when, what, and revert."""
+
+    object_history_template = "editorial/history.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/<int:record_id>/revert/",
+                self.admin_site.admin_view(self.revert_view),
+                name="{}_{}_revert".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such item.")
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "versions": history.versions(obj),
+            "can_revert": self.has_change_permission(request, obj),
+            "revert_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_revert",
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def revert_view(self, request: HttpRequest, object_id: str, record_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponse("Use the Revert button on the History page.", status=405)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such item.")
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        record = get_object_or_404(obj.history.all(), history_id=record_id)
+        history_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+        )
+        if str(obj.version) != request.POST.get("expected_version"):
+            who, _when = history.last_saved_by(obj)
+            messages.error(
+                request,
+                f"{who} changed this item after you opened its history, so nothing was "
+                "reverted. Look at the newest version, then choose again.",
+            )
+            return HttpResponseRedirect(history_url)
+        stamp = date_format(timezone.localtime(record.history_date), "j F Y, H:i")
+        with transaction.atomic():
+            history.revert(obj, record, f"Reverted to the version of {stamp}")
+            self.after_revert(request, obj)
+        messages.success(request, f"“{obj}” is back to the version of {stamp}.")
+        return HttpResponseRedirect(history_url)
+
+    def after_revert(self, request: HttpRequest, obj: Any) -> None:
+        """A hook: content items go back to draft, the symptom checker is re-checked."""

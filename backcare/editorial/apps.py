@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class EditorialConfig(AppConfig):
+    """Editing the content: workflow, history, previews and the admin around them."""
+
+    default = True
+    name = "backcare.editorial"
+    verbose_name = "Editorial"
+
+
+class BackcareAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with our site (overdue reviews and the symptom checker on its index)."""
+
+    default = False
+    default_site = "backcare.editorial.admin_site.BackcareAdminSite"
