@@ -29,10 +29,12 @@ def read_markdown(path: Path) -> tuple[dict[str, Any], str]:
     if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
         raise ContentError(path, None, "must start with a line of three dashes (---)")
     try:
-        end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == FRONT_MATTER_FENCE)
+        # Only an unindented fence closes: an indented one is text inside a block (the
+        # body of a `published:` version may hold a Markdown rule, ---).
+        end = next(i for i, line in enumerate(lines[1:], 1) if line.rstrip() == FRONT_MATTER_FENCE)
     except StopIteration:
         raise ContentError(path, None, "front matter is not closed by a line of ---") from None
-    meta = parse_yaml(path, "\n".join(lines[1:end]))
+    meta = parse_yaml(path, "".join(line + "\n" for line in lines[1:end]))
     body = "\n".join(lines[end + 1 :]).strip("\n")
     return meta, body
 
@@ -71,7 +73,12 @@ def dump_value(value: Any) -> str:
         return "[" + ", ".join(dump_value(item) for item in value) + "]"
     if isinstance(value, dict):
         raise TypeError("nested mappings are written by dump_mapping")
-    text = yaml.safe_dump(value, default_flow_style=True, width=1_000_000, allow_unicode=True)
+    # Text with line breaks is written as a block by dump_mapping; anywhere else it is
+    # double-quoted, with \n escapes, so that it still takes one line.
+    style = '"' if isinstance(value, str) and _has_line_break(value) else None
+    text = yaml.safe_dump(
+        value, default_flow_style=True, default_style=style, width=1_000_000, allow_unicode=True
+    )
     text = text.removesuffix("\n...\n").removesuffix("\n")
     return text
 
@@ -79,21 +86,54 @@ def dump_value(value: Any) -> str:
 def dump_mapping(data: dict[str, Any], indent: int = 0) -> str:
     pad = " " * indent
     out = []
-    for key, value in data.items():
-        if isinstance(value, dict):
+    for name, value in data.items():
+        key = dump_value(name)
+        if isinstance(value, dict) and value:
             out.append(f"{pad}{key}:\n{dump_mapping(value, indent + 2)}")
+        elif isinstance(value, dict):
+            out.append(f"{pad}{key}: {{}}")
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             out.append(f"{pad}{key}:")
             for item in value:
                 block = dump_mapping(item, indent + 4).split("\n")
                 out.append(f"{pad}  - {block[0].lstrip()}")
                 out.extend(block[1:])
-        elif isinstance(value, str) and "\n" in value:
-            out.append(f"{pad}{key}: |")
-            out.extend(f"{pad}  {line}" if line else "" for line in value.split("\n"))
+        elif isinstance(value, str) and "\n" in value and (literal := _literal_block(value)):
+            header, lines = literal
+            out.append(f"{pad}{key}: {header}")
+            out.extend(f"{pad}{line}" if line else "" for line in lines)
         else:
             out.append(f"{pad}{key}: {dump_value(value)}")
     return "\n".join(out)
+
+
+def _has_line_break(text: str) -> bool:
+    return any(c in text for c in "\n\r\x85\u2028\u2029")
+
+
+def _literal_block(text: str) -> tuple[str, list[str]] | None:
+    """Multi-line text as a YAML literal block (`|`): its header, and its lines indented
+    by two, relative to the key. None if a block cannot hold the text exactly (then it is
+    written quoted)."""
+    # Chomping: "-" drops the final line break, none keeps one, "+" keeps them all.
+    if text.endswith("\n\n"):
+        chomp, content = "+", text[:-1]
+    elif text.endswith("\n"):
+        chomp, content = "", text[:-1]
+    else:
+        chomp, content = "-", text
+    lines = content.split("\n")
+    first = next((line for line in lines if line.strip()), "")
+    # Text whose first line starts with a space must say how far the block is indented.
+    header = "|" + ("2" if first[:1] in (" ", "\t") else "") + chomp
+    indented = [f"  {line}" if line else "" for line in lines]
+    try:
+        back = yaml.safe_load("\n".join([f"k: {header}", *indented, "e: 0"]))
+    except yaml.YAMLError:
+        return None
+    if back != {"k": text, "e": 0}:
+        return None
+    return header, indented
 
 
 def markdown_text(meta: dict[str, Any], body: str) -> str:

@@ -79,6 +79,16 @@ class Kind:
     def after_load(self, report: LoadReport) -> None:
         """Work to do once every kind is loaded, inside the same transaction."""
 
+    # Writing ----------------------------------------------------------------------
+    def dump(self, obj: Any) -> tuple[str, str]:
+        """One item as (file name, file text) in the canonical layout: the file that
+        `read` turns back into `data_of(obj)`. Kinds without files do not override it."""
+        raise NotImplementedError
+
+    @property
+    def has_files(self) -> bool:
+        return type(self).dump is not Kind.dump
+
 
 def clean_field(model: type[models.Model], path: Path, name: str, value: Any) -> Any:
     """Convert and check one file value with the model field's own rules."""

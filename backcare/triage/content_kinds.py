@@ -281,6 +281,12 @@ class CaseKind(YamlKind):
     fields = ("description", "expected", "answers")
     layout = ("slug", "description", "expected", "answers")
 
+    def data_of(self, obj: TriageCase) -> dict[str, Any]:
+        data = super().data_of(obj)
+        # Sorted, as files are: PostgreSQL's jsonb keeps keys in an order of its own.
+        data["answers"] = {k: sorted(v) for k, v in sorted(obj.answers.items())}
+        return data
+
     def clean(self, path: Path, name: str, value: Any) -> Any:
         if name == "answers":
             if not isinstance(value, dict):
