@@ -215,3 +215,9 @@ def test_markdown_cannot_inject_html(client: Client, content: LoadReport) -> Non
     assert 'href="javascript:' not in html
     assert "<img" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_privacy_page_says_how_long_answers_are_kept(client: Client, settings: object) -> None:
+    assert "deleted 1 hour after your last answer" in client.get("/privacy/").content.decode()
+    settings.SESSION_COOKIE_AGE = 90 * 60  # type: ignore[attr-defined]
+    assert "deleted 90 minutes after" in client.get("/privacy/").content.decode()

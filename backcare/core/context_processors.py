@@ -12,4 +12,14 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "emergency_number": settings.BACKCARE_EMERGENCY_NUMBER,
         "urgent_service": settings.BACKCARE_URGENT_SERVICE,
         "canonical_url": base + request.path,
+        "keep_for": kept_for(settings.SESSION_COOKIE_AGE),
     }
+
+
+def kept_for(seconds: int) -> str:
+    """How long symptom checker answers are kept, in words: "1 hour", "90 minutes"."""
+    minutes = seconds // 60
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minutes"
