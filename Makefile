@@ -9,11 +9,16 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint format check-content chromium clean
+POSTGRES_URL ?= postgres://backcare:backcare@127.0.0.1:5432/backcare
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: help run serve test test-postgres lint format chromium services clean
 
 help:
 	@echo "make run    set up, load content and serve http://$(HOST):$(PORT) (admin at /admin/)"
 	@echo "make test   set up and run every test, browser tests included"
+	@echo "make serve  production mode locally: DEBUG off, collectstatic, gunicorn"
+	@echo "make test-postgres  every test again on PostgreSQL with Redis (starts both)"
 	@echo "make lint   ruff and mypy"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
@@ -31,11 +36,20 @@ run: $(STAMP)
 	$(PY) manage.py dev_admin
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+serve: $(STAMP)
+	scripts/serve
+
 chromium:
 	@scripts/ensure-chromium
 
+services:
+	@scripts/services
+
 test: $(STAMP) chromium
 	$(BIN)/pytest
+
+test-postgres: $(STAMP) chromium services
+	DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -47,4 +61,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache .serve-secret-key

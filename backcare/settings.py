@@ -92,7 +92,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backcare.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "backcare.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,13 +136,40 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("BACKCARE_DB_CONN_MAX_AGE", 600),
-        conn_health_checks=True,
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.config(
+            default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            conn_max_age=env_int("BACKCARE_DB_CONN_MAX_AGE", 600),
+            conn_health_checks=True,
+        )
+    }
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL cannot be used: {exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a lock instead of failing at once when two requests write together.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# Redis, when given, holds the cache (the published symptom checker included) and a copy
+# of each session, so every app instance sees the same state. Without it, the cache is
+# per process and sessions live in the database only.
+REDIS_URL = env_str("REDIS_URL", "", allow_empty=True)
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "backcare",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The admin, for editors and clinical reviewers.
@@ -226,6 +255,31 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Powerful browser features the site never uses, switched off for every page.
+BACKCARE_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "browsing-topics=()"
+)
+
+# HTTPS: on by default in production. Off only for trying production mode on a laptop
+# over plain http (`make serve`); never behind a real address.
+BACKCARE_HTTPS = env_bool("BACKCARE_HTTPS", not DEBUG)
+if env_bool("BACKCARE_BEHIND_PROXY", False):
+    # The proxy in front (nginx) terminates TLS and says so in this header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = BACKCARE_HTTPS
+SECURE_HSTS_SECONDS = env_int("BACKCARE_HSTS_SECONDS", 63072000 if BACKCARE_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = BACKCARE_HTTPS
+SECURE_HSTS_PRELOAD = BACKCARE_HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = BACKCARE_HTTPS
+# __Host- cookies are only ever sent over HTTPS, to this host, for the whole site.
+SESSION_COOKIE_NAME = "__Host-session" if BACKCARE_HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if BACKCARE_HTTPS else "csrftoken"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script needs the cookie
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "backcare.core.views.csrf_failure"
 
 LOGGING = {
     "version": 1,

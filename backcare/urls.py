@@ -23,3 +23,6 @@ urlpatterns = [
     path("preview/", include("backcare.editorial.urls")),
     path(settings.BACKCARE_ADMIN_PATH, admin.site.urls),
 ]
+
+handler400 = "backcare.core.views.bad_request"
+handler500 = "backcare.core.views.server_error"

@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret-" + "x" * 40)
+# The test client and the live server speak plain http; production security settings
+# are checked separately (tests/test_security.py runs `check --deploy`).
+os.environ.setdefault("BACKCARE_HTTPS", "false")
 
 from backcare.settings import *  # noqa: F403
 from backcare.settings import STORAGES

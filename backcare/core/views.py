@@ -1,9 +1,16 @@
+import sys
+
+from django.conf import settings
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .middleware import database_unavailable
 
 
 @require_GET
@@ -27,10 +34,41 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database answers, 503 when it does not: for load balancers."""
+    if not database_reachable():
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form that has gone stale (old tab, cleared cookies): say so, plainly."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def database_reachable() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            cursor.fetchone()
     except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        return False
+    return True
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400. A session that could not be saved because the database is down is a 503."""
+    if isinstance(exception, SessionInterrupted) and not database_reachable():
+        return database_unavailable()
+    return render(request, "400.html", status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, rendered without the request: it must not fail itself."""
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        return database_unavailable()
+    html = render_to_string(
+        "500.html",
+        {
+            "emergency_number": settings.BACKCARE_EMERGENCY_NUMBER,
+            "urgent_service": settings.BACKCARE_URGENT_SERVICE,
+        },
+    )
+    return HttpResponse(html, status=500)

@@ -1,0 +1,23 @@
+"""gunicorn settings for backcare. Each value can be changed from the environment."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BACKCARE_BIND", "127.0.0.1:8000")
+# CPU-bound Django: about two workers per core.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+timeout = 30
+# On SIGTERM, finish the requests in hand before stopping (no request is cut off).
+graceful_timeout = 25
+keepalive = 2
+# Recycle workers now and then, so a slow leak can never grow for long.
+max_requests = 5000
+max_requests_jitter = 500
+# Trust X-Forwarded-* only from the proxy on this machine.
+forwarded_allow_ips = os.environ.get("BACKCARE_PROXY_IPS", "127.0.0.1")
+# Access log without client addresses or query strings: what was asked for, not by whom.
+accesslog = os.environ.get("BACKCARE_ACCESS_LOG", "-")
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("BACKCARE_LOG_LEVEL", "warning").lower()
