@@ -94,7 +94,17 @@ def empty_cache() -> Iterator[None]:
 
 
 def make_staff(django_user_model: Any, username: str, group: str) -> Any:
+    import importlib
+
+    from django.apps import apps
     from django.contrib.auth.models import Group
+
+    if not Group.objects.filter(name=group).exists():
+        # Browser tests flush the database after each test, groups made by migrations too.
+        migration = importlib.import_module(
+            "backcare.editorial.migrations.0001_editors_and_clinical_reviewers"
+        )
+        migration.create_groups(apps, None)
 
     user = django_user_model.objects.create_user(
         username=username,

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.html import format_html
@@ -216,6 +216,20 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
             messages.info(
                 request, "Saved as a draft: the public still sees the last published version."
             )
+
+    def response_change(self, request: HttpRequest, obj: Any) -> Any:
+        # After sending for review or publishing, stay on the item to see its new status.
+        if "_send_for_review" in request.POST or "_publish" in request.POST:
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        if "_send_for_review" in request.POST or "_publish" in request.POST:
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            )
+        return super().response_add(request, obj, post_url_continue)
 
     def after_revert(self, request: HttpRequest, obj: Any) -> None:
         obj.status = Status.DRAFT

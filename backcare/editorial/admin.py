@@ -66,10 +66,24 @@ class ConflictCheckingForm(forms.ModelForm):
         )
 
 
+class RowLabelledForm(forms.ModelForm):
+    """A list's editable cells named for their row ("Order of Massage"): the admin's own
+    list inputs have no label a screen reader could read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["aria-label"] = f"{field.label or name} of {self.instance}"
+
+
 class HistoryAdminMixin(admin.ModelAdmin):
     """The admin's History page, from django-simple-history: who, when, what, and revert."""
 
     object_history_template = "editorial/history.html"
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs.setdefault("form", RowLabelledForm)
+        return super().get_changelist_form(request, **kwargs)
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name

@@ -63,7 +63,8 @@ def report_on_flow(request: HttpRequest) -> None:
         )
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(admin.StackedInline):
+    # Stacked, not tabular: every field keeps a visible label.
     model = Choice
     fk_name = "question"
     extra = 0
