@@ -12,14 +12,17 @@ PORT ?= 8000
 POSTGRES_URL ?= postgres://backcare:backcare@127.0.0.1:5432/backcare
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help run serve test test-postgres lint format chromium services clean
+.PHONY: help run serve test test-postgres cluster-check lint format chromium services bench clean
 
 help:
 	@echo "make run    set up, load content and serve http://$(HOST):$(PORT) (admin at /admin/)"
 	@echo "make test   set up and run every test, browser tests included"
 	@echo "make serve  production mode locally: DEBUG off, collectstatic, gunicorn"
 	@echo "make test-postgres  every test again on PostgreSQL with Redis (starts both)"
+	@echo "make cluster-check  two gunicorn instances behind nginx: shared sessions, edits, a stop"
+	@echo "make deploy-check  check --deploy, migrations, content and collectstatic in production mode"
 	@echo "make lint   ruff and mypy"
+	@echo "make bench  load test: backcare vs bare Django under gunicorn, page weight, soak"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -39,6 +42,10 @@ run: $(STAMP)
 serve: $(STAMP)
 	scripts/serve
 
+# Not a test: figures against targets (misses exit 0; soak errors exit 1, no run exits 2).
+bench: $(STAMP)
+	$(PY) scripts/bench.py
+
 chromium:
 	@scripts/ensure-chromium
 
@@ -51,6 +58,21 @@ test: $(STAMP) chromium
 test-postgres: $(STAMP) chromium services
 	DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
+# The same code on the oldest Python we support (browser tests need only one run).
+test-py312:
+	@py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 2>/dev/null | head -n 1); \
+	  test -n "$$py" || { echo "Python 3.12 not found"; exit 1; }; \
+	  { [ -x .venv312/bin/python ] || $$py -m venv .venv312; } && \
+	  .venv312/bin/python -m pip install --quiet -e '.[dev]' && \
+	  .venv312/bin/pytest -m "not browser" -p no:cacheprovider
+
+deploy-check: $(STAMP)
+	scripts/deploy-check
+
+# Two instances behind nginx on loopback (installs nginx, starts PostgreSQL and Redis).
+cluster-check: $(STAMP)
+	$(PY) scripts/cluster_check.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -61,4 +83,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache .serve-secret-key
+	rm -rf $(VENV) .venv312 staticfiles .pytest_cache .mypy_cache .ruff_cache .serve-secret-key
