@@ -471,3 +471,10 @@ def test_no_published_flow_is_a_clear_503(client: Client, db: None) -> None:
     response = client.get("/check/")
     assert response.status_code == 503
     assert "not available right now" in response.content.decode()
+
+
+def test_an_emergency_outcome_has_a_button_that_calls_the_number(started: Client) -> None:
+    answer(started, "numbness-or-weakness", ["yes"])
+    assert '<a class="button button-call" href="tel:999">Call 999</a>' in html(
+        started, "/check/result/"
+    )
