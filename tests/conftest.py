@@ -58,6 +58,20 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture
+def console_errors(page: Any) -> list[str]:
+    """Every script error and console error the page logs (CSP violations among them)."""
+    errors: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
+    return errors
+
+
+@pytest.fixture
 def site(django_db_setup: None, live_server: Any, transactional_db: None) -> Iterator[str]:
     """A live server with the real content loaded; yields its base URL.
 

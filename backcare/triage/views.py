@@ -25,7 +25,7 @@ from . import state as check_state
 from .engine import Flow, Level, Outcome, Pending, evaluate
 from .flows import published_flow
 from .forms import AnswerForm
-from .plan import build_plan
+from .plan import Plan, build_plan
 
 
 class SeeOther(HttpResponseRedirect):
@@ -209,6 +209,11 @@ def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
     return result
 
 
+def as_text(request: HtmxHttpRequest, plan: Plan) -> str:
+    """The plan as plain text, to copy or download."""
+    return render_to_string("triage/plan.txt", {"plan": plan}, request)
+
+
 @never_cache
 @vary_on_headers("HX-Request")
 @require_GET
@@ -221,7 +226,7 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
         "title": fill(outcome.disposition.title),
         "outcome": outcome,
         "plan": plan,
-        "plan_text": render_to_string("triage/plan.txt", {"plan": plan}, request),
+        "plan_text": as_text(request, plan),
         "back_url": back_url(outcome, None),
     }
     return render_check(request, "triage/result.html", context)
@@ -233,8 +238,7 @@ def plan_text(request: HtmxHttpRequest) -> HttpResponse:
     outcome = finished_check(request)
     if isinstance(outcome, HttpResponse):
         return outcome
-    plan = build_plan(outcome, all_published_pages())
-    text = render_to_string("triage/plan.txt", {"plan": plan}, request)
+    text = as_text(request, build_plan(outcome, all_published_pages()))
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="backcare-plan.txt"'
     return response

@@ -7,8 +7,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import (
     BrowserContext,
-    ConsoleMessage,
-    Error,
     Locator,
     Page,
     Request,
@@ -158,18 +156,10 @@ def test_no_request_goes_to_another_host(page: Page, site: str) -> None:
     assert not elsewhere
 
 
-def test_the_browser_reports_no_csp_violation_or_script_error(page: Page, site: str) -> None:
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    def on_page_error(error: Error) -> None:
-        errors.append(f"{error.name}: {error.message}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
+def test_the_browser_reports_no_csp_violation_or_script_error(
+    page: Page, site: str, console_errors: list[str]
+) -> None:
+    errors = console_errors
     visit_every_page_type(page, site, lambda path: None)
     page.goto(site + "/search/")
     search_as_you_type(page, "heat")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -458,18 +458,10 @@ def test_clear_my_answers_goes_to_the_start_and_forgets_the_check(page: Page, si
 # 10: a clean console ---------------------------------------------------------------------
 
 
-def test_a_whole_check_logs_no_script_error_or_csp_violation(page: Page, site: str) -> None:
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    def on_page_error(error: Error) -> None:
-        errors.append(f"{error.name}: {error.message}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
+def test_a_whole_check_logs_no_script_error_or_csp_violation(
+    page: Page, site: str, console_errors: list[str]
+) -> None:
+    errors = console_errors
     page.goto(site + "/")
     page.get_by_role("main").get_by_role("link", name="Check your symptoms", exact=True).click()
     button(page, "Start now").click()
