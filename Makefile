@@ -12,7 +12,7 @@ PORT ?= 8000
 POSTGRES_URL ?= postgres://backcare:backcare@127.0.0.1:5432/backcare
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help run serve test test-postgres cluster-check lint format chromium services bench clean
+.PHONY: help run serve test test-postgres test-py312 deploy-check cluster-check lint format chromium services bench clean
 
 help:
 	@echo "make run    set up, load content and serve http://$(HOST):$(PORT) (admin at /admin/)"

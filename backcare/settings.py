@@ -186,6 +186,8 @@ AXES_COOLOFF_TIME = env_int("BACKCARE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 6
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "editorial/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind the proxy every request comes from 127.0.0.1: throttle by the real address.
+AXES_CLIENT_IP_CALLABLE = "backcare.core.http.client_ip"
 AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -265,7 +267,10 @@ BACKCARE_PERMISSIONS_POLICY = (
 # HTTPS: on by default in production. Off only for trying production mode on a laptop
 # over plain http (`make serve`); never behind a real address.
 BACKCARE_HTTPS = env_bool("BACKCARE_HTTPS", not DEBUG)
-if env_bool("BACKCARE_BEHIND_PROXY", False):
+BACKCARE_BEHIND_PROXY = env_bool("BACKCARE_BEHIND_PROXY", False)
+# Addresses of the proxy in front; only from these are X-Forwarded-* headers believed.
+BACKCARE_PROXY_IPS = env_list("BACKCARE_PROXY_IPS", ["127.0.0.1", "::1"])
+if BACKCARE_BEHIND_PROXY:
     # The proxy in front (nginx) terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = BACKCARE_HTTPS

@@ -207,3 +207,32 @@ def test_a_database_failure_outside_a_view_is_a_503_too(content: LoadReport) -> 
         response = server_error(Client().get("/").wsgi_request)
     assert response.status_code == 503
     assert "backcare is having trouble" in response.content.decode()
+
+
+def test_behind_the_proxy_logins_are_throttled_per_visitor(
+    db: None, editor: Any, settings: Any
+) -> None:
+    settings.BACKCARE_BEHIND_PROXY = True
+    attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post("/admin/login/", {"username": "edna", "password": "wrong"})
+    locked = attacker.post("/admin/login/", {"username": "edna", "password": "wrong"})
+    assert locked.status_code == 429
+    # The real editor, through the same proxy from another address, still gets in.
+    editor_client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    response = editor_client.post(
+        "/admin/login/", {"username": "edna", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+
+
+def test_a_forwarded_address_is_believed_only_from_the_proxy(rf: Any, settings: Any) -> None:
+    from backcare.core.http import client_ip
+
+    settings.BACKCARE_BEHIND_PROXY = True
+    spoofed = rf.get("/", REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert client_ip(spoofed) == "192.0.2.50"
+    proxied = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.9")
+    assert client_ip(proxied) == "203.0.113.9"
+    settings.BACKCARE_BEHIND_PROXY = False
+    assert client_ip(proxied) == "127.0.0.1"

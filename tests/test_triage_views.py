@@ -478,3 +478,21 @@ def test_an_emergency_outcome_has_a_button_that_calls_the_number(started: Client
     assert '<a class="button button-call" href="tel:999">Call 999</a>' in html(
         started, "/check/result/"
     )
+
+
+def test_a_read_that_raced_a_publish_cannot_put_the_old_flow_back(
+    content: LoadReport, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.cache import cache
+
+    from backcare.triage.flows import CACHE_KEY, published_flow
+
+    old = published_flow()
+    Question.objects.filter(slug="fever").update(text="Fever or shivers?")
+    with django_capture_on_commit_callbacks(execute=True):
+        new = publish_working_flow()
+    assert new is not None and old is not None
+    # A request that had read the old version before the publish now tries to cache it.
+    cache.add(CACHE_KEY, (int(old.version), "stale", {}), 30)
+    flow = published_flow()
+    assert flow is not None and flow.version == str(new.pk)

@@ -144,7 +144,11 @@ def publish_working_flow(user: User | None = None) -> FlowVersion | None:
     if latest and latest.checksum == digest:
         return None
     version = FlowVersion.objects.create(data=data, checksum=digest, published_by=user)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    # Once committed, the cache holds the new version at once, for every process.
+    cached = (version.pk, digest, data)
+    transaction.on_commit(
+        lambda: cache.set(CACHE_KEY, cached, settings.BACKCARE_FLOW_CACHE_SECONDS)
+    )
     return version
 
 
@@ -157,16 +161,22 @@ _parsed_lock = threading.Lock()
 def published_flow(at_least: int = 0) -> engine.Flow | None:
     """The newest published flow, from the cache when it can be.
 
-    `at_least` is the version a visitor's check began with: if this process has
-    an older one cached (another process published since), look again.
+    `at_least` is the version a visitor's check began with: if the cache holds an older
+    one (another process published since, and this cache is not shared), look again.
     """
     cached = cache.get(CACHE_KEY)
     if cached is None or cached[0] < at_least:
         latest = FlowVersion.objects.only("pk", "checksum", "data").first()
         if latest is None:
             return None
-        cached = (latest.pk, latest.checksum, latest.data)
-        cache.set(CACHE_KEY, cached, settings.BACKCARE_FLOW_CACHE_SECONDS)
+        fresh = (latest.pk, latest.checksum, latest.data)
+        timeout = settings.BACKCARE_FLOW_CACHE_SECONDS
+        if cached is None:
+            # add, not set: if a publish committed since our read, its version stays.
+            cache.add(CACHE_KEY, fresh, timeout)
+        else:
+            cache.set(CACHE_KEY, fresh, timeout)
+        cached = fresh
     pk, digest, data = cached
     with _parsed_lock:
         if (pk, digest) not in _parsed:
