@@ -274,6 +274,8 @@ if BACKCARE_BEHIND_PROXY:
     # The proxy in front (nginx) terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = BACKCARE_HTTPS
+# Load balancers ask for the health check over plain http on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("BACKCARE_HSTS_SECONDS", 63072000 if BACKCARE_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = BACKCARE_HTTPS
 SECURE_HSTS_PRELOAD = BACKCARE_HTTPS

@@ -236,3 +236,11 @@ def test_a_forwarded_address_is_believed_only_from_the_proxy(rf: Any, settings: 
     assert client_ip(proxied) == "203.0.113.9"
     settings.BACKCARE_BEHIND_PROXY = False
     assert client_ip(proxied) == "127.0.0.1"
+
+
+def test_the_health_check_is_not_redirected_to_https(
+    client: Client, db: None, settings: Any
+) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/").status_code == 301
+    assert client.get("/healthz").status_code == 200
