@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "backcare.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "backcare.core.pagecache.PublicPageCacheMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -237,6 +238,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("BACKCARE_MAX_POST_BYTES", 128 * 1024, min
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # Messages ride in a cookie, so the session holds nothing but symptom checker answers.
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+# Public pages are cached whole until content changes (publishing clears them at once).
+BACKCARE_PAGE_CACHE_SECONDS = env_int("BACKCARE_PAGE_CACHE_SECONDS", 600, minimum=0)
 # Symptom checker answers are deleted this long after the last answer.
 SESSION_COOKIE_AGE = env_int("BACKCARE_SESSION_SECONDS", 60 * 60, minimum=60)
 

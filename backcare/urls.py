@@ -6,6 +6,7 @@ from django.urls import include, path
 from backcare.articles import views as article_views
 from backcare.articles.sitemaps import PagesSitemap
 from backcare.core import views as core_views
+from backcare.core.pagecache import public_page
 
 urlpatterns = [
     path("", article_views.home, name="home"),
@@ -15,7 +16,7 @@ urlpatterns = [
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",
-        sitemap,
+        public_page(sitemap),
         {"sitemaps": {"pages": PagesSitemap}},
         name="sitemap",
     ),

@@ -1,8 +1,10 @@
 """The public pages: each answers, shows its key content, hides drafts, and stays cheap."""
 
 import re
+from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
@@ -192,7 +194,7 @@ def test_sitemap_lists_every_published_page(client: Client, content: LoadReport)
     assert xml.count("<loc>") == 31 + 1 + 5
 
 
-def test_robots_txt_points_to_the_sitemap(client: Client) -> None:
+def test_robots_txt_points_to_the_sitemap(client: Client, db: None) -> None:
     response = client.get("/robots.txt")
     assert response["Content-Type"].startswith("text/plain")
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
@@ -217,7 +219,53 @@ def test_markdown_cannot_inject_html(client: Client, content: LoadReport) -> Non
     assert "&lt;script&gt;" in html
 
 
-def test_privacy_page_says_how_long_answers_are_kept(client: Client, settings: object) -> None:
+def test_privacy_page_says_how_long_answers_are_kept(
+    client: Client, db: None, settings: object
+) -> None:
     assert "deleted 1 hour after your last answer" in client.get("/privacy/").content.decode()
     settings.SESSION_COOKIE_AGE = 90 * 60  # type: ignore[attr-defined]
+    cache.clear()  # settings do not change while the site runs; the cached page would stay
     assert "deleted 90 minutes after" in client.get("/privacy/").content.decode()
+
+
+# The page cache ---------------------------------------------------------------------------
+
+
+def test_a_public_page_is_served_from_the_cache_the_second_time(
+    client: Client, content: LoadReport, django_assert_num_queries: Any
+) -> None:
+    first = client.get("/relief/cold-therapy/")
+    with django_assert_num_queries(1):  # only: has the content changed?
+        second = client.get("/relief/cold-therapy/")
+    assert second.content == first.content
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert "nonce" not in second["Content-Security-Policy"]
+
+
+def test_publishing_a_change_shows_at_once_on_a_cached_page(
+    client: Client, content: LoadReport
+) -> None:
+    client.get("/relief/")
+    massage = Remedy.objects.get(slug="massage")
+    massage.title = "Gentle massage, revised"
+    massage.publish()
+    massage.save()
+    assert "Gentle massage, revised" in client.get("/relief/").content.decode()
+
+
+def test_htmx_and_whole_page_answers_are_cached_apart(client: Client, content: LoadReport) -> None:
+    whole = client.get("/search/", {"q": "heat"}).content.decode()
+    fragment = client.get("/search/", {"q": "heat"}, headers={"HX-Request": "true"})
+    assert "<html" in whole and "<html" not in fragment.content.decode()
+    assert "<html" in client.get("/search/", {"q": "heat"}).content.decode()
+
+
+def test_symptom_checker_and_staff_pages_are_never_cached(
+    client: Client, content: LoadReport, django_assert_max_num_queries: Any
+) -> None:
+    client.get("/check/")
+    client.post("/check/")
+    first = client.get("/check/numbness-or-weakness/").content
+    client.post("/check/numbness-or-weakness/", {"answer": "no"})
+    again = client.get("/check/numbness-or-weakness/").content.decode()
+    assert first != again.encode() and 'value="no" checked' in again

@@ -9,6 +9,7 @@ through `.published()` and reads them with `published_version()`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, ClassVar, Self
 
@@ -292,9 +293,9 @@ CONTENT_MODELS: tuple[type[ContentItem], ...] = (
 )
 
 
-def all_published_pages() -> list[ContentItem]:
-    """What the public sees of every kind, fetched in one query."""
-    by_name = {model.__name__: model for model in CONTENT_MODELS}
+def all_published_pages(kinds: Iterable[type[ContentItem]] = CONTENT_MODELS) -> list[ContentItem]:
+    """What the public sees of these kinds (all by default), fetched in one query."""
+    by_name = {model.__name__: model for model in kinds}
     first, *rest = [
         model.objects.published()
         .annotate(kind=models.Value(name, output_field=models.CharField()))
@@ -303,7 +304,8 @@ def all_published_pages() -> list[ContentItem]:
         for name, model in by_name.items()
     ]
     pages = []
-    for kind, pk, slug, data, *live in first.union(*rest, all=True).order_by("kind", "slug"):
+    rows = first.union(*rest, all=True) if rest else first
+    for kind, pk, slug, data, *live in rows.order_by("kind", "slug"):
         item = by_name[kind](
             slug=slug, published_data=data, **dict(zip(LIVE_FIELDS, live, strict=True))
         )

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,9 +10,20 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from backcare.core.http import HtmxHttpRequest, wants_fragment
+from backcare.core.pagecache import public_page
 
 from . import search as search_module
-from .models import CareLevel, Cause, Condition, ContentItem, Exercise, Prevention, RedFlag, Remedy
+from .models import (
+    CareLevel,
+    Cause,
+    Condition,
+    ContentItem,
+    Exercise,
+    Prevention,
+    RedFlag,
+    Remedy,
+    all_published_pages,
+)
 
 
 @dataclass(frozen=True)
@@ -86,26 +98,30 @@ def published_pages[T: ContentItem](model: type[T]) -> list[T]:
     return sorted(pages, key=lambda page: (page.order, page.title))
 
 
-def related_groups(page: ContentItem) -> list[RelatedGroup]:
+def by_order(pages: Iterable[ContentItem]) -> list[Any]:
+    return sorted(pages, key=lambda page: (page.order, page.title))
+
+
+def related_groups(page: ContentItem, others: list[ContentItem]) -> list[RelatedGroup]:
+    """The pages linked from this one, and those linking to it, among `others`."""
     groups = []
     for name, target, heading in FORWARD.get(type(page), []):
-        slugs = page.related_slugs.get(name, [])
-        items = [
-            item.published_version() for item in target.objects.published().filter(slug__in=slugs)
-        ]
-        groups.append(RelatedGroup(heading, sorted(items, key=lambda i: (i.order, i.title))))
+        slugs = set(page.related_slugs.get(name, []))
+        items = [p for p in others if isinstance(p, target) and p.slug in slugs]
+        groups.append(RelatedGroup(heading, by_order(items)))
     for source, name, heading in BACKWARD.get(type(page), []):
-        items = [p for p in published_pages(source) if page.slug in p.related_slugs[name]]
-        groups.append(RelatedGroup(heading, items))
+        items = [p for p in others if isinstance(p, source) and page.slug in p.related_slugs[name]]
+        groups.append(RelatedGroup(heading, by_order(items)))
     return [group for group in groups if group.items]
 
 
-def help_now_flags() -> list[RedFlag]:
+def help_now_flags(others: list[ContentItem]) -> list[RedFlag]:
     """Red flags for the "get help now if" box on every item page."""
     levels = {CareLevel.EMERGENCY, CareLevel.URGENT}
-    return [flag for flag in published_pages(RedFlag) if flag.care_level in levels]
+    return by_order(p for p in others if isinstance(p, RedFlag) and p.care_level in levels)
 
 
+@public_page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     condition = Condition.objects.published().first()
@@ -116,6 +132,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/home.html", context)
 
 
+@public_page
 @require_GET
 def topic_index(request: HttpRequest, topic: str) -> HttpResponse:
     spec = TOPICS[topic]
@@ -130,23 +147,30 @@ def topic_index(request: HttpRequest, topic: str) -> HttpResponse:
 
 
 def render_item(request: HttpRequest, page: ContentItem, *, preview: bool = False) -> HttpResponse:
+    # Everything the page links to, and the red flags for its help box, in one query.
+    kinds: set[type[ContentItem]] = {RedFlag}
+    kinds.update(target for _name, target, _heading in FORWARD.get(type(page), []))
+    kinds.update(source for source, _name, _heading in BACKWARD.get(type(page), []))
+    others = all_published_pages(kinds)
     context = {
         "page": page,
         "topic": TOPIC_BY_MODEL.get(type(page)),
-        "related": related_groups(page),
-        "help_now": help_now_flags(),
+        "related": related_groups(page, others),
+        "help_now": help_now_flags(others),
         "preview": preview,
     }
     templates = [f"articles/{type(page).__name__.lower()}.html", "articles/item.html"]
     return render(request, templates, context)
 
 
+@public_page
 @require_GET
 def item_detail(request: HttpRequest, model: type[ContentItem], slug: str) -> HttpResponse:
     item = get_object_or_404(model.objects.published(), slug=slug)
     return render_item(request, item.published_version())
 
 
+@public_page
 @require_GET
 @vary_on_headers("HX-Request")
 def search(request: HtmxHttpRequest) -> HttpResponse:

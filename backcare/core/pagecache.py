@@ -1,0 +1,82 @@
+"""Whole public pages from the cache, until what they show changes.
+
+Public pages are the same for everyone (no user, no session, no nonce), so the rendered
+response can be served again as it is. Each cached page is keyed on the content version,
+which publishing anything bumps, so a change is public at once in every process."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+
+from .models import current_content_version
+
+NOT_CACHED = ("/check/", "/preview/", "/static/", "/healthz")
+VARIES_ON = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST")
+
+
+def public_page[V: Callable[..., HttpResponse]](view: V) -> V:
+    """Mark a view's successful answers as the same for everyone, so they may be cached."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.public_page = True  # type: ignore[attr-defined]
+        return response
+
+    return wrapped  # type: ignore[return-value]
+
+
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.not_cached = (*NOT_CACHED, "/" + settings.BACKCARE_ADMIN_PATH)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") or request.path.startswith(self.not_cached):
+            return self.get_response(request)
+        try:
+            version = current_content_version()
+        except DatabaseError:
+            return self.get_response(request)
+        key = self.key(request, version)
+        cached = cache.get(key)
+        if cached is not None:
+            status, headers, content = cached
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = self.get_response(request)
+        if self.may_cache(response):
+            headers = list(response.items())
+            cache.set(
+                key,
+                (response.status_code, headers, response.content),
+                settings.BACKCARE_PAGE_CACHE_SECONDS,
+            )
+        return response
+
+    @staticmethod
+    def key(request: HttpRequest, version: int) -> str:
+        varies = "|".join(request.META.get(name, "") for name in VARIES_ON)
+        raw = f"{version}|{request.get_host()}|{request.get_full_path()}|{varies}"
+        return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+    @staticmethod
+    def may_cache(response: HttpResponse) -> bool:
+        return (
+            getattr(response, "public_page", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            # A page with a nonce must never be served twice: its nonce would be reused.
+            and "'nonce-" not in response.get("Content-Security-Policy", "")
+        )
