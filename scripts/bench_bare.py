@@ -1,0 +1,58 @@
+"""Bare Django: one view, no database, for `make bench` to measure backcare against.
+
+Run under the same gunicorn config as backcare (scripts/bench.py does this):
+
+    gunicorn -c deploy/gunicorn.conf.py --pythonpath scripts bench_bare:application
+
+Middleware is CommonMiddleware only: the floor of what a Django view costs, so the
+ratio in the benchmark shows everything backcare adds (sessions, CSRF, CSP, whitenoise,
+security headers, templates, queries). The server settings (gunicorn config, worker
+count, bind style, logging) are the same for both.
+"""
+
+import os
+import secrets
+
+import django
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+PAGE = b"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Bare Django</title>
+</head>
+<body>
+<main>
+<h1>Bare Django</h1>
+<p>One view, a fixed page, no database: the baseline for backcare's benchmark.</p>
+</main>
+</body>
+</html>
+"""
+
+
+def page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(PAGE, content_type="text/html; charset=utf-8")
+
+
+urlpatterns = [path("", page)]
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY=os.environ.get("BENCH_BARE_SECRET_KEY") or secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+        ROOT_URLCONF=__name__,
+        INSTALLED_APPS=[],
+        DATABASES={},
+        MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
+        USE_TZ=True,
+    )
+    django.setup()
+
+application = get_wsgi_application()
