@@ -6,6 +6,7 @@ start-up with a message naming the variable, rather than falling back silently.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -142,7 +143,9 @@ try:
         "default": dj_database_url.config(
             default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
             conn_max_age=env_int("BACKCARE_DB_CONN_MAX_AGE", 600),
-            conn_health_checks=True,
+            # A check costs a round trip on every request. Without it, after a database
+            # restart each worker answers one request with the 503 page, then reconnects.
+            conn_health_checks=env_bool("BACKCARE_DB_HEALTH_CHECKS", False),
         )
     }
 except ValueError as exc:
@@ -155,6 +158,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # of each session, so every app instance sees the same state. Without it, the cache is
 # per process and sessions live in the database only.
 REDIS_URL = env_str("REDIS_URL", "", allow_empty=True)
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(
@@ -162,7 +166,7 @@ if REDIS_URL:
         )
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backcare.core.redis_cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "backcare",
         }
@@ -171,6 +175,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Rendered public pages, in each process's own memory: they are keyed on the content
+# version, read from the database, so no process can serve a page older than a publish.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "backcare-pages",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The admin, for editors and clinical reviewers.

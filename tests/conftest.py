@@ -99,12 +99,14 @@ def seeded_flow(django_db_setup: None, django_db_blocker: Any) -> Flow:
 
 @pytest.fixture(autouse=True)
 def empty_cache() -> Iterator[None]:
-    """The published flow is cached; each test starts without a cached copy."""
-    from django.core.cache import cache
+    """The published flow and public pages are cached; each test starts with none."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 def make_staff(django_user_model: Any, username: str, group: str) -> Any:

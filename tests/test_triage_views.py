@@ -493,6 +493,6 @@ def test_a_read_that_raced_a_publish_cannot_put_the_old_flow_back(
         new = publish_working_flow()
     assert new is not None and old is not None
     # A request that had read the old version before the publish now tries to cache it.
-    cache.add(CACHE_KEY, (int(old.version), "stale", {}), 30)
+    cache.add(CACHE_KEY, (int(old.version), "stale"), 30)
     flow = published_flow()
     assert flow is not None and flow.version == str(new.pk)

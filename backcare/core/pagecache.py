@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
@@ -47,7 +47,8 @@ class PublicPageCacheMiddleware:
         except DatabaseError:
             return self.get_response(request)
         key = self.key(request, version)
-        cached = cache.get(key)
+        pages = caches["pages"]
+        cached = pages.get(key)
         if cached is not None:
             status, headers, content = cached
             response = HttpResponse(content, status=status)
@@ -57,7 +58,7 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         if self.may_cache(response):
             headers = list(response.items())
-            cache.set(
+            pages.set(
                 key,
                 (response.status_code, headers, response.content),
                 settings.BACKCARE_PAGE_CACHE_SECONDS,

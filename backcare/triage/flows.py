@@ -144,10 +144,10 @@ def publish_working_flow(user: User | None = None) -> FlowVersion | None:
     if latest and latest.checksum == digest:
         return None
     version = FlowVersion.objects.create(data=data, checksum=digest, published_by=user)
-    # Once committed, the cache holds the new version at once, for every process.
-    cached = (version.pk, digest, data)
+    # Once committed, the cache points at the new version at once, for every process.
+    pointer = (version.pk, digest)
     transaction.on_commit(
-        lambda: cache.set(CACHE_KEY, cached, settings.BACKCARE_FLOW_CACHE_SECONDS)
+        lambda: cache.set(CACHE_KEY, pointer, settings.BACKCARE_FLOW_CACHE_SECONDS)
     )
     return version
 
@@ -159,31 +159,38 @@ _parsed_lock = threading.Lock()
 
 
 def published_flow(at_least: int = 0) -> engine.Flow | None:
-    """The newest published flow, from the cache when it can be.
+    """The newest published flow.
 
-    `at_least` is the version a visitor's check began with: if the cache holds an older
-    one (another process published since, and this cache is not shared), look again.
+    The shared cache holds only which version is newest (a small pointer); each process
+    keeps the parsed flows it has met, which never change. `at_least` is the version a
+    visitor's check began with: if the cache points at an older one (another process
+    published since, and the cache is not shared), look again.
     """
-    cached = cache.get(CACHE_KEY)
-    if cached is None or cached[0] < at_least:
-        latest = FlowVersion.objects.only("pk", "checksum", "data").first()
+    pointer = cache.get(CACHE_KEY)
+    if pointer is None or pointer[0] < at_least:
+        latest = FlowVersion.objects.only("pk", "checksum").first()
         if latest is None:
             return None
-        fresh = (latest.pk, latest.checksum, latest.data)
+        fresh = (latest.pk, latest.checksum)
         timeout = settings.BACKCARE_FLOW_CACHE_SECONDS
-        if cached is None:
-            # add, not set: if a publish committed since our read, its version stays.
+        if pointer is None:
+            # add, not set: if a publish committed since our read, its pointer stays.
             cache.add(CACHE_KEY, fresh, timeout)
         else:
             cache.set(CACHE_KEY, fresh, timeout)
-        cached = fresh
-    pk, digest, data = cached
+        pointer = fresh
     with _parsed_lock:
-        if (pk, digest) not in _parsed:
+        flow = _parsed.get(pointer)
+    if flow is None:
+        row = FlowVersion.objects.filter(pk=pointer[0]).only("pk", "checksum", "data").first()
+        if row is None:
+            return None
+        flow = engine.flow_from_data(row.data, version=str(row.pk))
+        with _parsed_lock:
             if len(_parsed) > 4:
                 _parsed.clear()
-            _parsed[pk, digest] = engine.flow_from_data(data, version=str(pk))
-        return _parsed[pk, digest]
+            _parsed[row.pk, row.checksum] = flow
+    return flow
 
 
 # The working flow's place in the review workflow -------------------------------------

@@ -4,6 +4,7 @@ that htmx may swap in place. The deciding is done by the engine."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
@@ -46,10 +47,22 @@ def render_check(
 ) -> HttpResponse:
     """The whole page, or just the #check part for an htmx swap."""
     fragment = wants_fragment(request)
-    context = {**context, "fragment": fragment}
+    context = {
+        **context,
+        "fragment": fragment,
+        "restart_url": url("restart"),
+        "clear_url": url("clear"),
+    }
     return render(request, f"{template}#check" if fragment else template, context, status=status)
 
 
+# The check's addresses never change while the site runs: work each out once.
+@cache
+def url(name: str) -> str:
+    return reverse(f"check:{name}")
+
+
+@cache
 def step_url(slug: str) -> str:
     return reverse("check:step", kwargs={"slug": slug})
 
@@ -60,16 +73,16 @@ def next_url(result: Pending | Outcome) -> str:
     if isinstance(result, Pending):
         return step_url(result.question.slug)
     if result.level == Level.EMERGENCY:
-        return reverse("check:result")
-    return reverse("check:answers")
+        return url("result")
+    return url("answers")
 
 
-def go_to(request: HtmxHttpRequest, url: str) -> HttpResponse:
+def go_to(request: HtmxHttpRequest, to: str) -> HttpResponse:
     """Redirect after a POST. The outcome is always loaded as a whole new page, even from
     htmx, so it starts at the top with its own heading and its disposition on <main>."""
-    if request.htmx and url == reverse("check:result"):
-        return HttpResponseClientRedirect(url)
-    return SeeOther(url)
+    if request.htmx and to == url("result"):
+        return HttpResponseClientRedirect(to)
+    return SeeOther(to)
 
 
 def current_check(request: HtmxHttpRequest) -> Check | HttpResponse:
@@ -79,7 +92,7 @@ def current_check(request: HtmxHttpRequest) -> Check | HttpResponse:
         return render_check(request, "triage/unavailable.html", {}, status=503)
     if state is None:
         messages.info(request, "Your answers have expired or were cleared, so please start again.")
-        return SeeOther(reverse("check:start"))
+        return SeeOther(url("start"))
     if state.flow != int(flow.version):
         check_state.forget(request.session)
         messages.warning(
@@ -87,7 +100,7 @@ def current_check(request: HtmxHttpRequest) -> Check | HttpResponse:
             "We have updated the questions since you started, so please start again. "
             "Sorry for the trouble.",
         )
-        return SeeOther(reverse("check:start"))
+        return SeeOther(url("start"))
     return Check(flow, state, evaluate(flow, state.answers))
 
 
@@ -101,9 +114,9 @@ def back_url(result: Pending | Outcome, slug: str | None) -> str:
     """The question before this one on the path taken (or the start page)."""
     answered = [q.slug for q in result.path]
     if slug is None:
-        return step_url(answered[-1]) if answered else reverse("check:start")
+        return step_url(answered[-1]) if answered else url("start")
     i = answered.index(slug) if slug in answered else len(answered)
-    return step_url(answered[i - 1]) if i > 0 else reverse("check:start")
+    return step_url(answered[i - 1]) if i > 0 else url("start")
 
 
 @never_cache
@@ -164,6 +177,7 @@ def step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     context = {
         "title": f"{error}Question {number['number']}: {fill(question.text)}",
         "question": question,
+        "step_url": step_url(slug),
         "form": form,
         "selected": selected,
         "progress": number,
@@ -188,7 +202,7 @@ def answers(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         check.state.confirmed = True
         check_state.save(request.session, check.state)
-        return go_to(request, reverse("check:result"))
+        return go_to(request, url("result"))
     rows = [
         {"question": q, "labels": [c.label for c in result.answers[q.slug]]} for q in result.path
     ]
@@ -205,7 +219,7 @@ def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
     if not isinstance(result, Outcome):
         return SeeOther(next_url(result))
     if result.level != Level.EMERGENCY and not check.state.confirmed:
-        return SeeOther(reverse("check:answers"))
+        return SeeOther(url("answers"))
     return result
 
 
@@ -250,7 +264,7 @@ def restart(request: HtmxHttpRequest) -> HttpResponse:
     check_state.forget(request.session)
     flow = published_flow()
     if flow is None:
-        return SeeOther(reverse("check:start"))
+        return SeeOther(url("start"))
     check_state.save(request.session, check_state.CheckState(flow=int(flow.version)))
     return SeeOther(step_url(flow.questions[0].slug))
 
@@ -260,4 +274,4 @@ def clear(request: HtmxHttpRequest) -> HttpResponse:
     """Delete the answers and the session that held them."""
     request.session.flush()
     messages.success(request, "Your answers have been cleared. Nothing about them is kept.")
-    return SeeOther(reverse("check:start"))
+    return SeeOther(url("start"))
