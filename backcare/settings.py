@@ -171,10 +171,10 @@ if REDIS_URL:
             "KEY_PREFIX": "backcare",
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions, with a copy in Redis when there is one.
+SESSION_ENGINE = "backcare.core.session_store"
 # Rendered public pages, in each process's own memory: they are keyed on the content
 # version, read from the database, so no process can serve a page older than a publish.
 CACHES["pages"] = {

@@ -766,7 +766,12 @@ def check_flow_publish_served_by_other_instance(admin: Browser) -> str:
 
     flow_page = admin.get(A, f"{ADMIN}triage/flowversion/").expect(200)
     published = admin.post(
-        A, f"{ADMIN}triage/flowversion/publish/", [("csrfmiddlewaretoken", csrf_token(flow_page))]
+        A,
+        f"{ADMIN}triage/flowversion/publish/",
+        [
+            ("csrfmiddlewaretoken", csrf_token(flow_page)),
+            ("checksum", re.search(r'name="checksum" value="([^"]+)"', flow_page.text).group(1)),
+        ],
     )
     after = admin.get(A, published.where).expect(200)
     if "Published version" not in after.text:

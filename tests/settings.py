@@ -8,7 +8,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-secret-" + "x" * 40)
 os.environ.setdefault("BACKCARE_HTTPS", "false")
 
 from backcare.settings import *  # noqa: F403
-from backcare.settings import STORAGES
+from backcare.settings import DATABASES, STORAGES
 
 # Manifest storage needs collectstatic; tests serve the files as they are.
 STORAGES = {
@@ -20,3 +20,5 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Serve static files straight from static/ and the apps, as in development.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Close connections after each request, so none is left open when the test database goes.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -44,6 +44,13 @@ def form_data(obj: Any, **changes: Any) -> dict[str, Any]:
     return data
 
 
+def publish_flow(client: Client) -> Any:
+    """Press Publish on the symptom checker page, as it was when it was opened."""
+    page = client.get("/admin/triage/flowversion/")
+    checksum = page.context["state"].checksum if page.status_code == 200 else ""
+    return client.post("/admin/triage/flowversion/publish/", {"checksum": checksum}, follow=True)
+
+
 def save(client: Client, obj: Any, button: str = "_continue", **changes: Any) -> Any:
     data = form_data(obj, **changes)
     data[button] = "1"
@@ -148,12 +155,12 @@ def test_the_publish_action_is_for_reviewers_only(
 ) -> None:
     fever = RedFlag.objects.get(slug="fever")
     fever.title = "Fever: get help today"
-    fever.status = Status.DRAFT
+    fever.status = Status.IN_REVIEW
     fever.save()
     data = {"action": "publish_selected", "_selected_action": [fever.pk]}
     logged_in(editor).post("/admin/articles/redflag/", data)
     fever.refresh_from_db()
-    assert fever.status == Status.DRAFT
+    assert fever.status == Status.IN_REVIEW
     logged_in(reviewer).post("/admin/articles/redflag/", data)
     fever.refresh_from_db()
     assert fever.status == Status.PUBLISHED
@@ -369,7 +376,7 @@ def test_a_triage_change_that_breaks_a_case_is_reported_and_cannot_be_published(
 
     versions = FlowVersion.objects.count()
     assert logged_in(editor).post("/admin/triage/flowversion/publish/").status_code == 403
-    response = logged_in(reviewer).post("/admin/triage/flowversion/publish/", follow=True)
+    response = publish_flow(logged_in(reviewer))
     assert "Not published: the symptom checker fails its checks" in response.content.decode()
     assert FlowVersion.objects.count() == versions
 
@@ -402,7 +409,7 @@ def test_a_reviewer_publishes_a_sound_change_after_review(
     assert "In review." in logged_in(reviewer).get("/admin/triage/flowversion/").content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = logged_in(reviewer).post("/admin/triage/flowversion/publish/", follow=True)
+        response = publish_flow(logged_in(reviewer))
     assert "the public now sees it" in response.content.decode()
     latest = FlowVersion.objects.first()
     assert latest is not None and latest.published_by == reviewer
@@ -480,8 +487,35 @@ def test_a_failing_triage_case_is_named_when_publishing_is_refused(
     Rule.objects.filter(slug="severe-pain").update(
         disposition=Disposition.objects.get(level="self_care")
     )
-    response = logged_in(reviewer).post("/admin/triage/flowversion/publish/", follow=True)
+    response = publish_flow(logged_in(reviewer))
     page = response.content.decode()
     assert "Not published" in page
     assert "severe-pain-sees-a-doctor: expected gp, got self_care (FAILED)" in page
     assert FlowVersion.objects.count() == 1
+
+
+def test_publishing_refuses_a_flow_changed_since_the_reviewer_looked(
+    content: LoadReport, reviewer: Any
+) -> None:
+    from backcare.triage.models import FlowVersion, Question
+
+    client = logged_in(reviewer)
+    looked = client.get("/admin/triage/flowversion/").context["state"].checksum
+    Question.objects.filter(slug="fever").update(text="Changed by an editor just now")
+    response = client.post("/admin/triage/flowversion/publish/", {"checksum": looked}, follow=True)
+    assert "changed after you opened this page" in response.content.decode()
+    assert FlowVersion.objects.count() == 1
+
+
+def test_the_publish_action_leaves_drafts_that_were_not_sent_for_review(
+    content: LoadReport, reviewer: Any
+) -> None:
+    fever = RedFlag.objects.get(slug="fever")
+    fever.title = "Unread draft"
+    fever.status = Status.DRAFT
+    fever.save()
+    data = {"action": "publish_selected", "_selected_action": [fever.pk]}
+    logged_in(reviewer).post("/admin/articles/redflag/", data)
+    fever.refresh_from_db()
+    assert fever.status == Status.DRAFT
+    assert fever.published_version().title != "Unread draft"

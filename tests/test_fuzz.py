@@ -146,3 +146,13 @@ def test_answers_out_of_order_never_cause_a_500(content: LoadReport) -> None:
     for path in reversed([p for p in PATHS if p.startswith("/check/")]):
         assert client.post(path, {"answer": ["yes", "none"]}).status_code < 500
         assert client.get(path).status_code < 500
+
+
+@pytest.mark.parametrize("key", ["0000000\x00", "abc", "x" * 41, "../../etc", "a b c d e f g h"])
+def test_a_session_cookie_django_would_never_make_is_no_session(
+    content: LoadReport, key: str
+) -> None:
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = key
+    assert client.get("/check/").status_code == 200
+    assert client.get("/check/fever/").status_code == 303

@@ -106,3 +106,26 @@ def test_check_triage_can_check_the_published_flow(content: LoadReport) -> None:
     out = StringIO()
     call_command("check_triage", "--published", stdout=out)
     assert "published flow version" in out.getvalue()
+
+
+def test_a_reload_never_publishes_admin_edits_to_the_checker(content_dir: Path) -> None:
+    from backcare.triage.models import Disposition, Rule
+
+    load_from(content_dir)
+    # Made in the admin, so it has no file, and not yet reviewed.
+    Rule.objects.create(
+        slug="admin-made", order=200, disposition=Disposition.objects.get(level="gp"),
+        reason="Made in the admin.",
+    )  # fmt: skip
+    edit(content_dir / "triage/questions/how-bad.yaml", "How bad", "How strong")
+    output = load_from(content_dir)
+    assert "symptom checker: not published" in output and "triage/rules/admin-made" in output
+    assert FlowVersion.objects.count() == 1
+
+
+def test_an_unchanged_reload_publishes_nothing_even_after_admin_edits(content_dir: Path) -> None:
+    load_from(content_dir)
+    Question.objects.filter(slug="fever").update(text="Edited, not reviewed")
+    Question.objects.filter(slug="fever").update(loaded_fingerprint="")
+    load_from(content_dir)
+    assert FlowVersion.objects.count() == 1

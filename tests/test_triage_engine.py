@@ -337,3 +337,47 @@ def test_any_answers_end_in_a_disposition_never_below_a_red_flag(
                 assert result.level.rank >= choice.floor.rank, (q.slug, choice.value)
     if any(q.red_flag and result.answers[q.slug][0].value == "yes" for q in result.path):
         assert result.level != Level.SELF_CARE
+
+
+def test_a_stopping_rule_cannot_hide_a_more_serious_one_on_the_same_answer() -> None:
+    flow = tiny_flow()
+    serious = Rule("flag-serious", Level.EMERGENCY, "serious", {"flag": frozenset({"yes"})})
+    # The urgent stopping rule comes first in order; the emergency one must still count.
+    result = outcome(replace(flow, rules=(*flow.rules, serious)), {"flag": ["yes"]})
+    assert result.level == Level.EMERGENCY
+    assert result.stopped_early
+
+
+def test_validator_refuses_a_jump_over_a_red_flag() -> None:
+    flow = tiny_flow()
+    flags = (
+        Question(
+            "flag",
+            "Flag?",
+            (Choice("yes", "Yes", floor=Level.URGENT), Choice("no", "No", goto="last")),
+            red_flag=True,
+        ),
+        Question(
+            "second-flag",
+            "Another?",
+            (Choice("yes", "Yes", floor=Level.GP), Choice("no", "No")),
+            red_flag=True,
+        ),
+    )
+    second = Rule("second", Level.GP, "s", {"second-flag": frozenset({"yes"})})
+    jumping = replace(flow, questions=(*flags, *flow.questions[1:]), rules=(*flow.rules, second))
+    problems = validate(jumping)
+    expected = "Choice flag:no jumps over red-flag question 'second-flag'"
+    assert any(p.startswith(expected) for p in problems)
+
+
+def test_validator_ties_red_flag_questions_to_their_pages_level() -> None:
+    flow = with_question(tiny_flow(), 0, flag_level=Level.EMERGENCY)
+    assert any("its red flag page says it needs 'emergency'" in p for p in validate(flow))
+    no_floor = with_question(tiny_flow(), 0, choices=(Choice("yes", "Yes"), Choice("no", "No")))
+    assert "Red-flag question 'flag' has no answer with a level of care." in validate(no_floor)
+
+
+def test_each_seeded_red_flag_question_reaches_its_pages_level(seeded_flow: Flow) -> None:
+    for question in (q for q in seeded_flow.questions if q.red_flag):
+        assert question.flag_level == RED_FLAG_LEVELS[question.slug]

@@ -496,3 +496,33 @@ def test_a_read_that_raced_a_publish_cannot_put_the_old_flow_back(
     cache.add(CACHE_KEY, (int(old.version), "stale"), 30)
     flow = published_flow()
     assert flow is not None and flow.version == str(new.pk)
+
+
+def test_the_text_plan_says_what_the_page_says(started: Client) -> None:
+    result_page(started, with_answers(when_started=["4-to-7-days"], getting_better=["same"]))
+    text = started.get("/check/result/plan.txt").content.decode()
+    assert "See a doctor in the next few days" in text
+    assert "While you wait:" in text and "What to do now:" in text
+    assert "Take care:" in text  # remedy cautions, the NSAID warning among them
+    assert "What to tell the doctor:" in text and "4 to 7 days ago" in text
+    assert "Stopping it coming back" not in text  # prevention waits for self-care
+
+
+def test_warning_signs_are_listed_most_urgent_first_whatever_their_order(
+    started: Client,
+) -> None:
+    from backcare.articles.models import RedFlag
+
+    RedFlag.objects.filter(slug="fever").update(order=1)
+    page = result_page(started, SELF_CARE)
+    watch = page[page.index('id="watch-heading"') :]
+    assert watch.index("Call 999 if you get") < watch.index("Get help the same day if you get")
+    assert watch.count("Call 999 if you get") == 1
+
+
+def test_a_gp_outcome_shows_relief_but_not_the_self_care_recovery(started: Client) -> None:
+    page = result_page(started, with_answers(night_pain=["yes"]))
+    assert 'data-disposition="gp"' in page
+    assert "While you wait" in page and "What to do now" in page
+    assert "Stopping it coming back" not in page and "Once the pain has eased" not in page
+    assert "If it is no better after several days" not in page

@@ -80,13 +80,20 @@ def send_for_review(modeladmin: ContentItemAdmin, request: HttpRequest, queryset
     modeladmin.message_user(request, f"{count} item(s) sent for review.", messages.SUCCESS)
 
 
-@admin.action(description="Publish the selected items (clinical sign-off)", permissions=["publish"])
+@admin.action(
+    description="Publish the selected items that are in review (clinical sign-off)",
+    permissions=["publish"],
+)
 def publish_selected(modeladmin: ContentItemAdmin, request: HttpRequest, queryset: Any) -> None:
-    for item in queryset:
+    # Only what an editor sent for review: a draft is published from its own page, read.
+    in_review = list(queryset.filter(status=Status.IN_REVIEW))
+    for item in in_review:
         modeladmin.sign_off(request, item)
         item.save()
+    skipped = queryset.count() - len(in_review)
+    note = f" {skipped} not in review were left alone." if skipped else ""
     modeladmin.message_user(
-        request, f"{queryset.count()} item(s) published and signed off.", messages.SUCCESS
+        request, f"{len(in_review)} item(s) published and signed off.{note}", messages.SUCCESS
     )
 
 

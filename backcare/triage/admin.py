@@ -212,6 +212,13 @@ class FlowVersionAdmin(admin.ModelAdmin):
         if not request.user.has_perm("triage.publish_flowversion"):
             raise PermissionDenied("Only clinical reviewers can publish the symptom checker.")
         url = reverse("admin:triage_flowversion_changelist")
+        if request.POST.get("checksum") != flow_state().checksum:
+            messages.error(
+                request,
+                "Not published: the symptom checker changed after you opened this page. "
+                "Look at it again, then publish.",
+            )
+            return HttpResponseRedirect(url)
         try:
             with transaction.atomic():
                 version = publish_working_flow(user=request.user)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ def validate(flow: Flow) -> list[str]:
         return problems
     problems += _check_rules_can_apply(flow)
     problems += _check_red_flags_first(flow)
+    problems += _check_red_flag_levels(flow)
     problems += _check_floors(flow)
     problems += _check_early_stops(flow)
     return problems
@@ -149,18 +150,47 @@ def _check_rules_can_apply(flow: Flow) -> list[str]:
 
 
 def _check_red_flags_first(flow: Flow) -> list[str]:
+    """Red flags are asked first, every one of them, on every path."""
+    problems = []
     flags = [flow.position(q.slug) for q in flow.questions if q.red_flag]
     others = [flow.position(q.slug) for q in flow.questions if not q.red_flag]
     if flags and others and max(flags) > min(others):
-        return ["Every red-flag question must come before the other questions."]
-    return []
+        problems.append("Every red-flag question must come before the other questions.")
+    for q in flow.questions:
+        for c in q.choices:
+            if not c.goto:
+                continue
+            skipped = flow.questions[flow.position(q.slug) + 1 : flow.position(c.goto)]
+            for flag in (s for s in skipped if s.red_flag):
+                problems.append(
+                    f"Choice {q.slug}:{c.value} jumps over red-flag question {flag.slug!r}: "
+                    "every warning sign must be asked."
+                )
+    return problems
+
+
+def _check_red_flag_levels(flow: Flow) -> list[str]:
+    """Each red-flag question can lead to the care its red flag page says it needs."""
+    problems = []
+    for q in (q for q in flow.questions if q.red_flag):
+        floors = [c.floor for c in q.choices if c.floor]
+        if not floors:
+            problems.append(f"Red-flag question {q.slug!r} has no answer with a level of care.")
+            continue
+        highest = max(floors, key=lambda lv: lv.rank)
+        if q.flag_level and highest.rank < q.flag_level.rank:
+            problems.append(
+                f"Red-flag question {q.slug!r} leads at most to {highest.value!r}, but its "
+                f"red flag page says it needs {q.flag_level.value!r}."
+            )
+    return problems
 
 
 def _check_floors(flow: Flow) -> list[str]:
     """Each answer with a floor must, on its own, trigger a rule at that level or above.
 
-    Rules only ever raise the level, so such an answer can never end lower, whatever
-    else is answered.
+    Rules only ever raise the level, and every rule an answer sets off counts before the
+    check may stop, so such an answer can never end lower, whatever else is answered.
     """
     problems = []
     for q in flow.questions:

@@ -11,7 +11,7 @@ from backcare.contentfiles.kinds import Kind, Record, check_keys, clean_field, s
 
 from .engine import Level
 from .flows import FlowNotSafe, publish_working_flow
-from .models import Choice, Disposition, Question, Rule, TriageCase
+from .models import Choice, Disposition, FlowVersion, Question, Rule, TriageCase
 
 if TYPE_CHECKING:
     from backcare.contentfiles.loader import LoadReport
@@ -301,6 +301,16 @@ class FlowPublisher(Kind):
     folder = "triage"
     suffix = ".none"
     model = Question
+    file_kinds: list[YamlKind]
+
+    def items_without_files(self, report: LoadReport) -> list[str]:
+        in_files = {*report.created, *report.updated, *report.unchanged, *report.kept}
+        return [
+            f"{kind.folder}/{key}"
+            for kind in self.file_kinds
+            for key in kind.queryset().values_list(kind.key_field, flat=True)
+            if f"{kind.folder}/{key}" not in in_files
+        ]
 
     def read(self, path: Path) -> Record:  # pragma: no cover - there are no files
         raise NotImplementedError
@@ -309,11 +319,20 @@ class FlowPublisher(Kind):
         return Question.objects.none()
 
     def after_load(self, report: LoadReport) -> None:
-        kept = [name for name in report.kept if name.startswith("triage/")]
-        if kept:
+        """Publish the flow only as the files define it, and only when they changed it.
+
+        Anything else in the working tables (an edit in the admin, an item made there) is
+        for a clinical reviewer to publish from the admin, never for a deploy."""
+        loaded = [n for n in (*report.created, *report.updated) if n.startswith("triage/")]
+        kept = [n for n in report.kept if n.startswith("triage/")]
+        extra = self.items_without_files(report)
+        if FlowVersion.objects.exists() and not loaded:
+            return
+        if kept or extra:
             report.notes.append(
-                "symptom checker: not published, because items edited in the database were "
-                f"left alone ({', '.join(kept)}); publish it from the admin once reviewed"
+                "symptom checker: not published, because the database holds changes that "
+                f"are not in the files ({', '.join(kept + extra)}); a clinical reviewer "
+                "publishes them from the admin"
             )
             return
         try:
@@ -329,4 +348,7 @@ class FlowPublisher(Kind):
 
 
 def triage_kinds() -> list[Kind]:
-    return [DispositionKind(), QuestionKind(), RuleKind(), CaseKind(), FlowPublisher()]
+    files: list[YamlKind] = [DispositionKind(), QuestionKind(), RuleKind(), CaseKind()]
+    publisher = FlowPublisher()
+    publisher.file_kinds = files
+    return [*files, publisher]

@@ -58,6 +58,9 @@ class Question:
     multiple: bool = False
     red_flag: bool = False  # asked in the safety section, before anything else
     info_url: str = ""  # a page that explains the sign
+    # The level of care the red flag page for this sign says it needs: some answer to the
+    # question must lead to at least this.
+    flag_level: Level | None = None
 
     def choice(self, value: str) -> Choice | None:
         return next((c for c in self.choices if c.value == value), None)
@@ -174,11 +177,12 @@ def evaluate(flow: Flow, answers: Mapping[str, Any]) -> Pending | Outcome:
             return Pending(question=question, path=tuple(path))
         path.append(question)
         taken[question.slug] = given
-        for rule in flow.rules:
-            if rule not in fired and rule.applies(taken):
-                fired.append(rule)
-                if rule.stop:
-                    return _outcome(flow, path, taken, fired, stopped_early=True)
+        # Every rule this answer sets off counts before any of them may stop the check, so
+        # a stopping rule can never hide a more serious one set off by the same answer.
+        new = [rule for rule in flow.rules if rule not in fired and rule.applies(taken)]
+        fired.extend(new)
+        if any(rule.stop for rule in new):
+            return _outcome(flow, path, taken, fired, stopped_early=True)
         question = flow.next_after(question, given)
     return _outcome(flow, path, taken, fired, stopped_early=False)
 
@@ -218,6 +222,7 @@ def flow_to_data(flow: Flow) -> dict[str, Any]:
                 "multiple": q.multiple,
                 "red_flag": q.red_flag,
                 "info_url": q.info_url,
+                "flag_level": q.flag_level.value if q.flag_level else None,
                 "choices": [
                     {
                         "value": c.value,
@@ -266,6 +271,7 @@ def flow_from_data(data: Mapping[str, Any], version: str) -> Flow:
                 multiple=q["multiple"],
                 red_flag=q["red_flag"],
                 info_url=q["info_url"],
+                flag_level=Level(q["flag_level"]) if q.get("flag_level") else None,
                 choices=tuple(
                     Choice(
                         value=c["value"],

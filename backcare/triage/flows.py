@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from backcare.articles.markdown import render_markdown
+from backcare.articles.models import RedFlag
 
 from . import engine
 from .checks import Case, CaseResult, run_cases, validate
@@ -45,7 +46,13 @@ def build_working_flow() -> engine.Flow:
                 hint=q.hint,
                 multiple=q.multiple,
                 red_flag=q.red_flag,
-                info_url=q.explained_by.get_absolute_url() if q.explained_by else "",
+                # Only a published page may be linked from the check.
+                info_url=(
+                    q.explained_by.get_absolute_url()
+                    if q.explained_by and q.explained_by.published_data is not None
+                    else ""
+                ),
+                flag_level=_care_level(q.explained_by),
                 choices=tuple(
                     engine.Choice(
                         value=c.value,
@@ -82,6 +89,10 @@ def build_working_flow() -> engine.Flow:
             for d in Disposition.objects.all()
         },
     )
+
+
+def _care_level(flag: RedFlag | None) -> engine.Level | None:
+    return engine.Level(flag.care_level) if flag is not None else None
 
 
 def _conditions(choices: Iterable[Choice]) -> dict[str, frozenset[str]]:

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from backcare.articles.models import (
-    CareLevel,
     ContentItem,
     Exercise,
     Phase,
@@ -16,10 +15,9 @@ from backcare.articles.models import (
     Remedy,
 )
 
-from .engine import Outcome, Timing
+from .engine import Level, Outcome, Timing
 
 PAIN_RELIEF = "pain-relief-medicines"  # shown with a pharmacist's check when NSAIDs may not suit
-HEAT = "heat-therapy"
 # When someone cannot say what set it off: the advice that helps most people.
 GENERAL_PREVENTION = ("core-strength", "posture-and-desk-set-up", "hydration-and-diet")
 
@@ -28,7 +26,7 @@ GENERAL_PREVENTION = ("core-strength", "posture-and-desk-set-up", "hydration-and
 class Answer:
     question: str
     labels: tuple[str, ...]
-    red_flag: bool
+    noteworthy: bool  # worth telling a clinician: not a "no" to a warning sign
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,30 @@ class Plan:
     @property
     def avoid_nsaids(self) -> bool:
         return self.outcome.avoid_nsaids
+
+    # What each level of care shows. Emergency: only the instruction.
+    @property
+    def shows_relief(self) -> bool:
+        """Easing the pain now: while waiting a few days for a doctor, or at home."""
+        return self.outcome.level in (Level.SELF_CARE, Level.GP)
+
+    @property
+    def shows_recovery(self) -> bool:
+        """The next days and prevention: only for looking after it at home."""
+        return self.outcome.level == Level.SELF_CARE
+
+    @property
+    def shows_clinician_summary(self) -> bool:
+        return self.outcome.level in (Level.URGENT, Level.GP)
+
+    @property
+    def ask_pharmacist_about(self) -> str:
+        """The remedy shown as "ask a pharmacist" rather than by its medicines."""
+        return PAIN_RELIEF if self.avoid_nsaids else ""
+
+    @property
+    def for_clinician(self) -> list[Answer]:
+        return [answer for answer in self.answers if answer.noteworthy]
 
 
 def _related(pages: dict[str, Exercise], items: Iterable[ContentItem], name: str) -> list[Exercise]:
@@ -79,7 +101,7 @@ def build_plan(outcome: Outcome, pages: Iterable[ContentItem]) -> Plan:
         Answer(
             question=q.text,
             labels=tuple(c.label for c in outcome.answers[q.slug]),
-            red_flag=q.red_flag,
+            noteworthy=not q.red_flag or any(c.floor for c in outcome.answers[q.slug]),
         )
         for q in outcome.path
     ]
@@ -90,8 +112,8 @@ def build_plan(outcome: Outcome, pages: Iterable[ContentItem]) -> Plan:
         easing_exercises=easing,
         prevention=prevention,
         strengthening=[e for e in _related(exercises, prevention, "exercises") if e not in easing],
-        warning_signs=[f for f in flags if f.care_level != CareLevel.GP]
-        + [f for f in flags if f.care_level == CareLevel.GP],
+        # Most urgent first, whatever order the pages are listed in.
+        warning_signs=sorted(flags, key=lambda f: (-Level(f.care_level).rank, f.order, f.title)),
         answers=answers,
     )
 

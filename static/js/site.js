@@ -42,3 +42,12 @@ function setUpPlanButtons(root) {
 document.addEventListener("DOMContentLoaded", function () {
   setUpPlanButtons(document);
 });
+
+// htmx swaps only successful answers (and 422, a form to correct). Any other error would
+// otherwise leave the page as it was, with nothing happening: load the address as a whole
+// page instead, so the person sees the server's own page (503 with the emergency number,
+// 404 with a way back, an expired form...).
+document.addEventListener("htmx:responseError", function (event) {
+  var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+  window.location.assign(path || window.location.href);
+});
