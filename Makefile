@@ -60,7 +60,7 @@ test-postgres: $(STAMP) chromium services
 
 # The same code on the oldest Python we support (browser tests need only one run).
 test-py312:
-	@py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 2>/dev/null | head -n 1); \
+	@py=$$(command -v python3.12 || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 2>/dev/null | head -n 1); \
 	  test -n "$$py" || { echo "Python 3.12 not found"; exit 1; }; \
 	  { [ -x .venv312/bin/python ] || $$py -m venv .venv312; } && \
 	  .venv312/bin/python -m pip install --quiet -e '.[dev]' && \

@@ -5,6 +5,7 @@ start-up with a message naming the variable, rather than falling back silently.
 """
 
 import os
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,15 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(sorted(choices))}, not {value!r}"
+        )
     return value
 
 
@@ -214,6 +224,12 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("BACKCARE_TIME_ZONE", "Europe/London")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"BACKCARE_TIME_ZONE must be a time zone such as Europe/London, not {TIME_ZONE!r}"
+    ) from None
 USE_I18N = True
 USE_TZ = True
 
@@ -238,6 +254,10 @@ BACKCARE_SITE_NAME = env_str("BACKCARE_SITE_NAME", "backcare")
 # The public address, e.g. https://backcare.example.org, for canonical links.
 # Empty: taken from each request.
 BACKCARE_SITE_URL = env_str("BACKCARE_SITE_URL", "", allow_empty=True).rstrip("/")
+if BACKCARE_SITE_URL and not BACKCARE_SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"BACKCARE_SITE_URL must start with https:// (or http://), not {BACKCARE_SITE_URL!r}"
+    )
 # Local words for getting help. Content writes {emergency_number} and {urgent_service}.
 BACKCARE_EMERGENCY_NUMBER = env_str("BACKCARE_EMERGENCY_NUMBER", "999")
 BACKCARE_URGENT_SERVICE = env_str("BACKCARE_URGENT_SERVICE", "NHS 111")
@@ -306,5 +326,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("BACKCARE_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "BACKCARE_LOG_LEVEL", "WARNING", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+        ),
+    },
 }

@@ -519,3 +519,36 @@ def test_the_publish_action_leaves_drafts_that_were_not_sent_for_review(
     fever.refresh_from_db()
     assert fever.status == Status.DRAFT
     assert fever.published_version().title != "Unread draft"
+
+
+def test_a_choice_changed_alone_protects_its_question_from_a_stale_save(
+    content: LoadReport, editor: Any
+) -> None:
+    from backcare.triage.models import Choice, Question
+
+    question = Question.objects.get(slug="fever")
+    url = change_url(question)
+    opened = logged_in(editor).get(url)
+    form = opened.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(inline_management(opened))
+    # Meanwhile someone raises a choice's level of care on its own page.
+    choice = Choice.objects.get(question=question, value="not-sure")
+    choice.floor = "emergency"
+    choice.save()
+    response = logged_in(editor).post(url, {**data, "_continue": "1"})
+    assert response.status_code == 200 and "saved this item" in response.content.decode()
+    choice.refresh_from_db()
+    assert choice.floor == "emergency"
+
+
+def test_only_reviewers_set_when_a_review_falls_due(
+    content: LoadReport, editor: Any, reviewer: Any
+) -> None:
+    massage = Remedy.objects.get(slug="massage")
+    save(logged_in(editor), massage, next_review_due="2099-01-01")
+    massage.refresh_from_db()
+    assert massage.next_review_due.year != 2099
+    save(logged_in(reviewer), massage, next_review_due="2030-01-01")
+    massage.refresh_from_db()
+    assert massage.next_review_due.year == 2030

@@ -269,3 +269,12 @@ def test_symptom_checker_and_staff_pages_are_never_cached(
     client.post("/check/numbness-or-weakness/", {"answer": "no"})
     again = client.get("/check/numbness-or-weakness/").content.decode()
     assert first != again.encode() and 'value="no" checked' in again
+
+
+def test_made_up_query_strings_are_not_cached(client: Client, content: LoadReport) -> None:
+    for n in range(5):
+        assert client.get("/", {"x": n}).status_code == 200
+    assert len(caches["pages"]._cache) == 0  # type: ignore[attr-defined]
+    client.get("/search/", {"q": "heat"})
+    client.get("/")
+    assert len(caches["pages"]._cache) == 2  # type: ignore[attr-defined]

@@ -526,3 +526,26 @@ def test_a_gp_outcome_shows_relief_but_not_the_self_care_recovery(started: Clien
     assert "While you wait" in page and "What to do now" in page
     assert "Stopping it coming back" not in page and "Once the pain has eased" not in page
     assert "If it is no better after several days" not in page
+
+
+def test_an_unknown_step_is_a_404_even_without_a_check(client: Client, content: LoadReport) -> None:
+    response = client.get("/check/no-such-question/")
+    assert response.status_code == 404
+    assert 'href="/check/"' in response.content.decode()
+
+
+def test_expired_answers_are_deleted_as_new_checks_start(
+    client: Client, content: LoadReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from backcare.triage import state
+
+    client.post("/check/")
+    Session.objects.update(expire_date=timezone.now() - timedelta(minutes=1))
+    monkeypatch.setattr(state.secrets, "randbelow", lambda n: 0)
+    Client().post("/check/")
+    assert Session.objects.count() == 1  # only the new visitor's

@@ -25,7 +25,7 @@ from .models import (
 )
 
 # Changing only these does not need a clinical review (it is not what the page says).
-REVIEW_EXEMPT = {"order", "expected_version", "next_review_due"}
+REVIEW_EXEMPT = {"order", "expected_version", "next_review_due"}  # the date: reviewers only
 
 
 def reviewer_name(request: HttpRequest) -> str:
@@ -115,7 +115,7 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
         "title",
         "status",
         "is_public",
-        "has_unpublished_changes",
+        "public_copy_is_current",
         "next_review_due",
         "order",
     ]
@@ -154,8 +154,14 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
         return {} if obj else {"slug": ("title",)}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # A page's address is its identity: changing it would break links to it.
-        return [*self.readonly_fields, "slug"] if obj else list(self.readonly_fields)
+        fields = list(self.readonly_fields)
+        if obj:
+            # A page's address is its identity: changing it would break links to it.
+            fields.append("slug")
+        if not self.has_publish_permission(request):
+            # When a clinical review falls due is a reviewer's decision.
+            fields.append("next_review_due")
+        return fields
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         today = timezone.localdate()
@@ -172,9 +178,9 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
     def is_public(self, obj: ContentItem) -> bool:
         return obj.published_data is not None
 
-    @admin.display(boolean=True, description="Unpublished changes")
-    def has_unpublished_changes(self, obj: ContentItem) -> bool:
-        return obj.status != Status.PUBLISHED
+    @admin.display(boolean=True, description="Public copy is current")
+    def public_copy_is_current(self, obj: ContentItem) -> bool:
+        return obj.status == Status.PUBLISHED
 
     @admin.display(description="How the text will look")
     def rendered_preview(self, obj: ContentItem | None) -> SafeString:

@@ -18,8 +18,12 @@ from django.http import HttpRequest, HttpResponse
 
 from .models import current_content_version
 
+# Never public pages: not worth a lookup (which costs a query for the content version).
 NOT_CACHED = ("/check/", "/preview/", "/static/", "/healthz")
 VARIES_ON = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST")
+# The only query a public page answers to. Any other query string is not cached, so
+# made-up addresses (/?x=1, /?x=2...) cannot push real pages out of the cache.
+SEARCH_PATH, SEARCH_PARAM = "/search/", "q"
 
 
 def public_page[V: Callable[..., HttpResponse]](view: V) -> V:
@@ -40,7 +44,10 @@ class PublicPageCacheMiddleware:
         self.not_cached = (*NOT_CACHED, "/" + settings.BACKCARE_ADMIN_PATH)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in ("GET", "HEAD") or request.path.startswith(self.not_cached):
+        # Only views marked @public_page are ever stored; this skips the lookup for
+        # requests that cannot have been.
+        skip = request.method != "GET" or request.path.startswith(self.not_cached)
+        if skip or not self.cacheable_query(request):
             return self.get_response(request)
         try:
             version = current_content_version()
@@ -66,8 +73,14 @@ class PublicPageCacheMiddleware:
         return response
 
     @staticmethod
+    def cacheable_query(request: HttpRequest) -> bool:
+        if not request.GET:
+            return True
+        return request.path == SEARCH_PATH and list(request.GET) == [SEARCH_PARAM]
+
+    @staticmethod
     def key(request: HttpRequest, version: int) -> str:
-        varies = "|".join(request.META.get(name, "") for name in VARIES_ON)
+        varies = "|".join(str(request.META.get(name) == "true") for name in VARIES_ON)
         raw = f"{version}|{request.get_host()}|{request.get_full_path()}|{varies}"
         return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 

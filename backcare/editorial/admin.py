@@ -39,6 +39,8 @@ class ConflictCheckingForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         expected = cleaned.get("expected_version")
+        if self.instance.pk and expected is None:
+            raise ValidationError("This form is out of date: reload the page, then try again.")
         if self.instance.pk and expected is not None:
             model = type(self.instance)
             # Locks the row (on PostgreSQL) until this save commits: two saves cannot both pass.

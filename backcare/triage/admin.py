@@ -4,6 +4,7 @@ flow that passes everything. The public keeps the last good version until then."
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django import forms
@@ -147,21 +148,21 @@ class TriageCaseAdmin(TriageAdmin):
 
     @admin.display(description="Working flow gives")
     def result_now(self, obj: TriageCase) -> str:
-        result = evaluate(self._flow(), obj.answers)
+        # Built once per list page (per thread: the admin object is shared by requests).
+        flow = getattr(self._local, "flow", None) or build_working_flow()
+        self._local.flow = flow
+        result = evaluate(flow, obj.answers)
         if not isinstance(result, Outcome):
             return f"unfinished at {result.question.slug}"
         verdict = "ok" if result.level == Level(obj.expected) else "FAILS"
         return f"{result.level.value} ({verdict})"
 
-    def _flow(self) -> Any:
-        if not hasattr(self, "_cached_flow"):
-            self._cached_flow = build_working_flow()
-        return self._cached_flow
+    _local = threading.local()
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> Any:
-        self._cached_flow = build_working_flow()
+        self._local.flow = build_working_flow()
         return super().changelist_view(request, extra_context)
 
 

@@ -135,6 +135,12 @@ class Choice(Versioned):
     def __str__(self) -> str:
         return f"{self.question.slug}: {self.label}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # A choice is part of its question: whoever has the question open must not save
+        # over this change without being told.
+        Question.objects.filter(pk=self.question_id).update(version=models.F("version") + 1)
+
 
 class Rule(Versioned):
     slug = models.SlugField(max_length=60, unique=True)
@@ -144,7 +150,8 @@ class Rule(Versioned):
         max_length=300, help_text="Shown as the reason, e.g. 'You told us you fell.'"
     )
     stop = models.BooleanField(
-        default=False, help_text="End the check at once when this applies (for emergencies)."
+        default=False,
+        help_text="End the check at once when this applies (no later question can matter).",
     )
     when = models.ManyToManyField(
         Choice,

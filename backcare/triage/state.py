@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
 SESSION_KEY = "triage"
@@ -48,3 +51,10 @@ def save(session: SessionBase, state: CheckState) -> None:
 
 def forget(session: SessionBase) -> None:
     session.pop(SESSION_KEY, None)
+
+
+def now_and_then_delete_expired(one_in: int = 50) -> None:
+    """Delete expired sessions (with their answers) once in a while as checks start, so
+    answers go when the privacy page says even where nobody runs clearsessions."""
+    if secrets.randbelow(one_in) == 0:
+        import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

@@ -128,6 +128,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         return render_check(request, "triage/unavailable.html", {}, status=503)
     if request.method == "POST":
         check_state.save(request.session, check_state.CheckState(flow=int(flow.version)))
+        check_state.now_and_then_delete_expired()
         return SeeOther(step_url(flow.questions[0].slug))
     in_progress = check_state.load(request.session)
     resume = None
@@ -147,6 +148,9 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 def step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    flow = published_flow()
+    if flow is not None and flow.question(slug) is None:
+        return render_check(request, "triage/not_found.html", {}, status=404)
     check = current_check(request)
     if not isinstance(check, Check):
         return check
