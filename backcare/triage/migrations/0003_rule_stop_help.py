@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('triage', '0002_history_versions_and_review'),
+        ("triage", "0002_history_versions_and_review"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalrule',
-            name='stop',
-            field=models.BooleanField(default=False, help_text='End the check at once when this applies (no later question can matter).'),
+            model_name="historicalrule",
+            name="stop",
+            field=models.BooleanField(
+                default=False,
+                help_text="End the check at once when this applies (no later question can matter).",
+            ),
         ),
         migrations.AlterField(
-            model_name='rule',
-            name='stop',
-            field=models.BooleanField(default=False, help_text='End the check at once when this applies (no later question can matter).'),
+            model_name="rule",
+            name="stop",
+            field=models.BooleanField(
+                default=False,
+                help_text="End the check at once when this applies (no later question can matter).",
+            ),
         ),
     ]
