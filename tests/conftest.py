@@ -25,6 +25,16 @@ def content(db: None) -> LoadReport:
 
 
 @pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A private copy of content/ that a test may break."""
+    import shutil
+
+    target = tmp_path / "content"
+    shutil.copytree(Path(settings.BACKCARE_CONTENT_DIR), target)
+    return target
+
+
+@pytest.fixture
 def htmx_client(client: Client) -> Client:
     """A test client whose requests look like htmx's."""
     client.defaults["HTTP_HX_REQUEST"] = "true"

@@ -18,6 +18,8 @@ from backcare.contentfiles.loader import LoadReport, load
 from backcare.contentfiles.registry import all_kinds
 from backcare.triage.models import Choice, Disposition, Question, Rule, TriageCase
 
+from .helpers import run_load
+
 pytestmark = pytest.mark.django_db
 
 REAL_CONTENT = Path(settings.BACKCARE_CONTENT_DIR)
@@ -26,12 +28,6 @@ REAL_CONTENT = Path(settings.BACKCARE_CONTENT_DIR)
 def run_export(folder: Path) -> str:
     out = StringIO()
     call_command("export_content", "--dir", str(folder), stdout=out)
-    return out.getvalue()
-
-
-def run_load(folder: Path) -> str:
-    out = StringIO()
-    call_command("load_content", "--dir", str(folder), stdout=out)
     return out.getvalue()
 
 

@@ -1,41 +1,22 @@
 """load_content: all or nothing, idempotent, and it never overwrites an editor's work."""
 
 import shutil
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from backcare.articles.models import Cause, Prevention, Remedy, Status
 from backcare.contentfiles.files import ContentError
 from backcare.contentfiles.loader import load
 from backcare.contentfiles.registry import all_kinds
 
+from .helpers import edit, run_load
+
 pytestmark = pytest.mark.django_db
 
 REAL_CONTENT = Path(settings.BACKCARE_CONTENT_DIR)
-
-
-@pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
-    """A private copy of content/ that a test may break."""
-    target = tmp_path / "content"
-    shutil.copytree(REAL_CONTENT, target)
-    return target
-
-
-def run_load(content_dir: Path, *args: str) -> str:
-    out = StringIO()
-    call_command("load_content", "--dir", str(content_dir), *args, stdout=out)
-    return out.getvalue()
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_first_load_creates_every_item_and_reports_each(content_dir: Path) -> None:

@@ -1,6 +1,5 @@
 """content/triage/: loading the symptom checker, publishing it, and check_triage."""
 
-import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -11,39 +10,22 @@ from django.core.management import CommandError, call_command
 from backcare.contentfiles.loader import LoadReport
 from backcare.triage.models import FlowVersion, Question
 
+from .helpers import edit, run_load
+
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(Path(settings.BACKCARE_CONTENT_DIR), target)
-    return target
-
-
-def load_from(content_dir: Path, *args: str) -> str:
-    out = StringIO()
-    call_command("load_content", "--dir", str(content_dir), *args, stdout=out)
-    return out.getvalue()
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-
-
 def test_loading_publishes_the_flow_once(content_dir: Path) -> None:
-    assert "published flow version" in load_from(content_dir)
+    assert "published flow version" in run_load(content_dir)
     assert FlowVersion.objects.count() == 1
-    assert "published flow version" not in load_from(content_dir)
+    assert "published flow version" not in run_load(content_dir)
     assert FlowVersion.objects.count() == 1
 
 
 def test_a_changed_question_publishes_a_new_version(content_dir: Path) -> None:
-    load_from(content_dir)
+    run_load(content_dir)
     edit(content_dir / "triage/questions/fever.yaml", "feel hot and shivery", "feel feverish")
-    output = load_from(content_dir)
+    output = run_load(content_dir)
     assert "updated: triage/questions/fever" in output
     assert FlowVersion.objects.count() == 2
 
@@ -51,7 +33,7 @@ def test_a_changed_question_publishes_a_new_version(content_dir: Path) -> None:
 def test_a_flow_that_fails_a_case_is_not_loaded(content_dir: Path) -> None:
     edit(content_dir / "triage/rules/fever.yaml", "level: urgent", "level: gp")
     with pytest.raises(CommandError) as error:
-        load_from(content_dir)
+        run_load(content_dir)
     message = str(error.value)
     assert "the symptom checker failed its checks" in message
     assert "fever:yes must lead to at least 'urgent'" in message
@@ -62,7 +44,7 @@ def test_a_flow_that_fails_a_case_is_not_loaded(content_dir: Path) -> None:
 def test_a_rule_naming_an_unknown_answer_stops_the_load(content_dir: Path) -> None:
     edit(content_dir / "triage/rules/fever.yaml", "fever: ['yes']", "fever: ['very']")
     with pytest.raises(CommandError) as error:
-        load_from(content_dir)
+        run_load(content_dir)
     assert "rules/fever.yaml: when.fever: no answer 'very'" in str(error.value)
 
 
@@ -70,15 +52,15 @@ def test_a_question_without_choices_stops_the_load(content_dir: Path) -> None:
     path = content_dir / "triage/questions/how-bad.yaml"
     path.write_text(path.read_text().split("choices:")[0] + "choices: []\n")
     with pytest.raises(CommandError) as error:
-        load_from(content_dir)
+        run_load(content_dir)
     assert "how-bad.yaml: choices: must be a list of choices" in str(error.value)
 
 
 def test_an_edited_question_is_kept_and_the_flow_left_for_review(content_dir: Path) -> None:
-    load_from(content_dir)
+    run_load(content_dir)
     Question.objects.filter(slug="fever").update(text="Edited by a clinician")
     edit(content_dir / "triage/questions/how-bad.yaml", "How bad", "How strong")
-    output = load_from(content_dir)
+    output = run_load(content_dir)
     assert "left alone: triage/questions/fever" in output
     assert "symptom checker: not published" in output
     assert FlowVersion.objects.count() == 1
@@ -111,21 +93,21 @@ def test_check_triage_can_check_the_published_flow(content: LoadReport) -> None:
 def test_a_reload_never_publishes_admin_edits_to_the_checker(content_dir: Path) -> None:
     from backcare.triage.models import Disposition, Rule
 
-    load_from(content_dir)
+    run_load(content_dir)
     # Made in the admin, so it has no file, and not yet reviewed.
     Rule.objects.create(
         slug="admin-made", order=200, disposition=Disposition.objects.get(level="gp"),
         reason="Made in the admin.",
     )  # fmt: skip
     edit(content_dir / "triage/questions/how-bad.yaml", "How bad", "How strong")
-    output = load_from(content_dir)
+    output = run_load(content_dir)
     assert "symptom checker: not published" in output and "triage/rules/admin-made" in output
     assert FlowVersion.objects.count() == 1
 
 
 def test_an_unchanged_reload_publishes_nothing_even_after_admin_edits(content_dir: Path) -> None:
-    load_from(content_dir)
+    run_load(content_dir)
     Question.objects.filter(slug="fever").update(text="Edited, not reviewed")
     Question.objects.filter(slug="fever").update(loaded_fingerprint="")
-    load_from(content_dir)
+    run_load(content_dir)
     assert FlowVersion.objects.count() == 1
