@@ -153,3 +153,21 @@ def editor(db: None, django_user_model: Any) -> Any:
 def reviewer(db: None, django_user_model: Any) -> Any:
     """A clinical reviewer: may also publish, signing off with their name."""
     return make_staff(django_user_model, "rita", "Clinical reviewers")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_connections_at_the_end(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """On PostgreSQL, end any connection the live server's request threads still hold
+    (a browser's kept-alive connection can outlive its test) before the test database is
+    dropped, which PostgreSQL refuses while anyone is connected."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
