@@ -60,8 +60,9 @@ test-postgres: $(STAMP) chromium services
 
 # The same code on the oldest Python we support (browser tests need only one run).
 test-py312:
-	@py=$$(command -v python3.12 || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 2>/dev/null | head -n 1); \
-	  test -n "$$py" || { echo "Python 3.12 not found"; exit 1; }; \
+	@py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 2>/dev/null | head -n 1); \
+	  [ -n "$$py" ] || py=$$(command -v python3.12); \
+	  { [ -n "$$py" ] && "$$py" -c 'import sys' 2>/dev/null; } || { echo "Python 3.12 not found"; exit 1; }; \
 	  { [ -x .venv312/bin/python ] || $$py -m venv .venv312; } && \
 	  .venv312/bin/python -m pip install --quiet -e '.[dev]' && \
 	  .venv312/bin/pytest -m "not browser" -p no:cacheprovider
