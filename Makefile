@@ -36,7 +36,7 @@ run: export DEBUG ?= true
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_content
-	$(PY) manage.py dev_admin
+	$(PY) manage.py dev_admin --site http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: $(STAMP)

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # Local accounts for trying the admin: one per role, all with the same password.
 ACCOUNTS = [
@@ -23,6 +23,11 @@ class Command(BaseCommand):
 
     password_file = Path(settings.BASE_DIR) / ".dev-admin-password"
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--site", default="http://127.0.0.1:8000", help="Where the site will be served."
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("dev_admin is for local development only (DEBUG is off).")
@@ -32,7 +37,7 @@ class Command(BaseCommand):
             saved = secrets.token_urlsafe(12)
             self.password_file.write_text(saved + "\n")
             self.password_file.chmod(0o600)
-        url = f"http://127.0.0.1:8000/{settings.BACKCARE_ADMIN_PATH}"
+        url = f"{options['site'].rstrip('/')}/{settings.BACKCARE_ADMIN_PATH}"
         self.stdout.write(self.style.SUCCESS(f"Admin: {url}"))
         for username, first, last, group in ACCOUNTS:
             user = users.filter(username=username).first()
