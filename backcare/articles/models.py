@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from backcare.core.models import Versioned
 from backcare.core.placeholders import fill
 
 from .markdown import render_markdown
@@ -57,7 +58,7 @@ class ContentQuerySet(models.QuerySet):
         return self.filter(next_review_due__lte=today or timezone.localdate())
 
 
-class ContentItem(models.Model):
+class ContentItem(Versioned):
     slug = models.SlugField(
         max_length=80,
         unique=True,
@@ -78,8 +79,6 @@ class ContentItem(models.Model):
         help_text="The clinical reviewer who signed off the published version.",
     )
     updated_at = models.DateTimeField(auto_now=True)
-    # Goes up by one on every save, so a save based on an older copy can be refused.
-    version = models.PositiveIntegerField(default=1, editable=False)
     # What the public sees: a copy of the fields taken when the item was last published.
     published_data = models.JSONField(
         null=True, blank=True, editable=False, encoder=DjangoJSONEncoder
@@ -113,8 +112,6 @@ class ContentItem(models.Model):
         return self.title
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("update_fields"):
-            self.version += 1
         # Browsers send \r\n from text areas; files use \n. Keep one form so they compare.
         self.body = self.body.replace("\r\n", "\n").strip("\n")
         self.summary = self.summary.replace("\r\n", "\n").strip()

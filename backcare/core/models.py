@@ -1,5 +1,21 @@
+from typing import Any
+
 from django.db import connection, models
 from django.db.models import F
+
+
+class Versioned(models.Model):
+    """Goes up by one on every save, so a save based on an older copy can be refused."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("update_fields"):
+            self.version += 1
+        super().save(*args, **kwargs)
 
 
 class ContentVersion(models.Model):

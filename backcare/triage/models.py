@@ -14,22 +14,9 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from backcare.articles.models import Prevention, RedFlag
+from backcare.core.models import Versioned
 
 from .engine import Level, Timing
-
-
-class Versioned(models.Model):
-    """Goes up by one on every save, so a save based on an older copy can be refused."""
-
-    version = models.PositiveIntegerField(default=1, editable=False)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("update_fields"):
-            self.version += 1
-        super().save(*args, **kwargs)
 
 
 class Disposition(Versioned):
