@@ -192,6 +192,13 @@ CACHES["pages"] = {
     "LOCATION": "backcare-pages",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
+# Symptom checker steps as htmx swaps them in, keyed on the flow version and the answers
+# (see triage.views.step): kept apart, so many answer mixes cannot push pages out.
+CACHES["steps"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "backcare-steps",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The admin, for editors and clinical reviewers.

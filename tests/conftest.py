@@ -112,10 +112,10 @@ def empty_cache() -> Iterator[None]:
     """The published flow and public pages are cached; each test starts with none."""
     from django.core.cache import caches
 
-    for alias in ("default", "pages"):
+    for alias in ("default", "pages", "steps"):
         caches[alias].clear()
     yield
-    for alias in ("default", "pages"):
+    for alias in ("default", "pages", "steps"):
         caches[alias].clear()
 
 

@@ -5,7 +5,10 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -138,6 +141,68 @@ def test_each_step_as_an_htmx_request_is_a_small_fragment(started: Client, index
     assert 'id="step-heading" tabindex="-1" autofocus' in page
     assert "data-announce" in page
     assert len(response.content) <= 4096, len(response.content)
+
+
+def test_a_whole_step_page_gives_htmx_the_csrf_token_and_a_fragment_carries_none(
+    started: Client,
+) -> None:
+    page = html(started, "/check/numbness-or-weakness/")
+    token = re.search(r"""hx-headers='\{"X-CSRFToken": "(\w+)"\}'""", page)
+    assert token and page.count("csrfmiddlewaretoken") == 3  # the answer, restart, clear
+    fragment = html(started, "/check/numbness-or-weakness/", **{"HX-Request": "true"})
+    assert "csrfmiddlewaretoken" not in fragment and "nonce" not in fragment
+    assert token.group(1) not in fragment
+
+
+def test_htmx_posts_from_a_fragment_pass_the_csrf_check_with_the_header_alone(
+    content: LoadReport,
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/check/").content.decode()
+    match = re.search(r'"X-CSRFToken": "(\w+)"', page)
+    assert match
+    token = match.group(1)
+    hx = {"HX-Request": "true", "X-CSRFToken": token}
+    assert client.post("/check/", headers=hx).status_code == 303
+    fragment = client.get("/check/numbness-or-weakness/", headers=hx).content.decode()
+    assert "csrfmiddlewaretoken" not in fragment
+    posted = client.post("/check/numbness-or-weakness/", {"answer": "no"}, headers=hx)
+    assert posted.status_code == 303
+    assert posted["Location"] == "/check/bladder-bowel-or-saddle/"
+    forged = client.post("/check/bladder-bowel-or-saddle/", {"answer": "no"})
+    assert forged.status_code == 403
+
+
+def test_a_step_fragment_shows_each_visitor_their_own_answer(content: LoadReport) -> None:
+    hx = {"HX-Request": "true"}
+    first, second, third = Client(), Client(), Client()
+    for client, value in ((first, "no"), (second, "not-sure"), (third, "no")):
+        client.post("/check/")
+        answer(client, "numbness-or-weakness", [value])
+    pages = [html(c, "/check/numbness-or-weakness/", **hx) for c in (first, second, third)]
+    assert re.search(r'value="no"\s+checked', pages[0])
+    assert re.search(r'value="not-sure"\s+checked', pages[1])
+    assert not re.search(r'value="no"\s+checked', pages[1])
+    assert pages[2] == pages[0]  # the same answers: the same page, from the cache
+    answer(first, "numbness-or-weakness", ["not-sure"])  # a changed answer shows at once
+    assert re.search(
+        r'value="not-sure"\s+checked', html(first, "/check/numbness-or-weakness/", **hx)
+    )
+
+
+def test_a_step_fragment_with_a_message_waiting_shows_the_message(started: Client) -> None:
+    hx = {"HX-Request": "true"}
+    answer(started, "numbness-or-weakness", ["no"])
+    html(started, "/check/numbness-or-weakness/", **hx)  # now in the cache without a message
+    # A message waiting in the visitor's cookie, as the views leave one.
+    storage, carrier = CookieStorage(HttpRequest()), HttpResponse()
+    storage.add(constants.INFO, "A note for this visitor only.")
+    storage.update(carrier)
+    started.cookies["messages"] = carrier.cookies["messages"].value
+    assert "A note for this visitor only." in html(started, "/check/numbness-or-weakness/", **hx)
+    assert "A note for this visitor only." not in html(
+        started, "/check/numbness-or-weakness/", **hx
+    )
 
 
 @pytest.mark.parametrize("header", ["HX-Boosted", "HX-History-Restore-Request"])

@@ -455,6 +455,25 @@ def test_clear_my_answers_goes_to_the_start_and_forgets_the_check(page: Page, si
     page.wait_for_load_state("networkidle")
 
 
+def test_start_again_works_from_swapped_in_steps_and_from_the_outcome(
+    page: Page, site: str
+) -> None:
+    # Steps swapped in by htmx carry no CSRF token of their own: htmx sends it in a header.
+    start_check(page, site)
+    answer_all(page, site, SELF_CARE[:2])
+    button(page, "Start again").click()
+    expect(page).to_have_url(site + "/check/numbness-or-weakness/")
+    expect(page.get_by_label("No", exact=True)).not_to_be_checked()
+    see_outcome(page, site, OUTCOMES["urgent"][0])
+    button(page, "Start again").click()
+    expect(page).to_have_url(site + "/check/numbness-or-weakness/")
+    # The whole page was replaced, so nothing of the outcome is left on <main>.
+    expect(page.get_by_role("main")).not_to_have_attribute("data-disposition", re.compile(".*"))
+    answer(page, ["No"])
+    expect(page).to_have_url(site + "/check/bladder-bowel-or-saddle/")
+    page.wait_for_load_state("networkidle")
+
+
 # 10: a clean console ---------------------------------------------------------------------
 
 
