@@ -21,4 +21,7 @@ forwarded_allow_ips = os.environ.get("BACKCARE_PROXY_IPS", "127.0.0.1")
 accesslog = os.environ.get("BACKCARE_ACCESS_LOG", "-")
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
+# gunicorn's control socket is one path per user, so two instances on a machine (as in
+# deploy/nginx.conf) would fight over it. Instances are managed with signals instead.
+control_socket_disable = True
 loglevel = os.environ.get("BACKCARE_LOG_LEVEL", "warning").lower()
