@@ -9,7 +9,8 @@ What it does, all on loopback:
  2. builds a throwaway database (SQLite in /tmp/backcare-bench, or BENCH_DATABASE_URL
     with BENCH_REDIS_URL), migrates, loads content/, collects static files;
  3. starts backcare (127.0.0.1:8301) and scripts/bench_bare.py (127.0.0.1:8302) under
-    deploy/gunicorn.conf.py with the same worker count and the access log off;
+    deploy/gunicorn.conf.py with the same worker count and the access log off, and as a
+    reference the bare view reading backcare's session (127.0.0.1:8303);
  4. starts a symptom checker session and answers two steps;
  5. warms up, then runs wrk on each target (same threads, connections, duration);
  6. measures first-visit page weight in Chromium (headless, Debian's /usr/bin/chromium);
@@ -57,6 +58,10 @@ APP_PORT = 8301
 BARE_PORT = 8302
 APP = f"http://{HOST}:{APP_PORT}"
 BARE = f"http://{HOST}:{BARE_PORT}"
+SESSION_PORT = 8303
+SESSION = f"http://{HOST}:{SESSION_PORT}"
+# A reference, not a target: bare Django reading the same session as the htmx step.
+SESSION_LABEL = "bare Django reading the session /"
 CHROMIUM = "/usr/bin/chromium"
 # The same flags as the browser tests (tests/conftest.py): no background calls.
 CHROMIUM_ARGS = [
@@ -791,9 +796,17 @@ def main() -> int:
     try:
         servers.append(start_server("backcare", APP_PORT, ["backcare.wsgi:application"], env))
         servers.append(start_server("bare", BARE_PORT, bare_app, bare_env))
-        app, bare = servers
+        session_env = {
+            **bare_env,
+            "BENCH_BARE_SESSIONS": "1",
+            "BENCH_BARE_SECRET_KEY": env["SECRET_KEY"],  # to read backcare's sessions
+            **({"REDIS_URL": env["REDIS_URL"]} if "REDIS_URL" in env else {}),
+        }
+        servers.append(start_server("bare-session", SESSION_PORT, bare_app, session_env))
+        app, bare, with_session = servers
         wait_ready(app, "/healthz")
         wait_ready(bare, "/")
+        wait_ready(with_session, "/")
         say(f"backcare on {APP} (pid {app.process.pid}), bare on {BARE} (pid {bare.process.pid})")
         memories = [Memory(app.process.pid), Memory(bare.process.pid)]
         sampler = Sampler(memories)
@@ -808,8 +821,9 @@ def main() -> int:
             (f"article {ARTICLE}", APP + ARTICLE, {}),
             (f"htmx step {check.next_step}", APP + check.next_step, step_headers),
             ("bare Django /", BARE + "/", {}),
+            (SESSION_LABEL, SESSION + "/", {"Cookie": check.cookie}),
         ]
-        masters = (app.process.pid, bare.process.pid)
+        masters = (app.process.pid, bare.process.pid, with_session.process.pid)
         options: dict[str, Any] = {
             "connections": connections,
             "threads": threads,
@@ -883,6 +897,8 @@ def main() -> int:
         if label in weight_of:
             w = weight_of[label]
             weight, count = kb(w.cdp_bytes), str(w.requests)
+        elif label == SESSION_LABEL:
+            weight, count = "n/a", "n/a"
         else:
             weight, count = f"{kb(step.transferred)} ({kb(step.body_bytes)} body)", "1"
         print(
@@ -906,6 +922,11 @@ def main() -> int:
         "Server CPU ms/req: CPU time of the gunicorn master and workers during the run, per "
         "request. CPU ratio to bare: bare's CPU per request over the page's, an estimate of "
         "the throughput ratio that other processes on the machine do not skew."
+    )
+    print(
+        f"{SESSION_LABEL}: the bare view plus SessionMiddleware, reading the htmx step's "
+        "own session from backcare's database (through Redis when set): the floor of any "
+        "Django page that must read a visitor's session. A reference, with no target."
     )
     print()
     print("Where the CPU went during each run (wrk shares the machine with the servers):")
@@ -964,7 +985,7 @@ def main() -> int:
     print("### Targets")
     misses = 0
     for label, result in results.items():
-        if label == "bare Django /":
+        if label in {"bare Django /", SESSION_LABEL}:
             continue
         ratio = result.rps / bare_result.rps if bare_result.rps else 0.0
         for ok, text in (
