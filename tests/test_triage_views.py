@@ -233,6 +233,25 @@ def test_a_step_costs_at_most_three_queries(started: Client, index: int) -> None
     assert len(queries(post)) <= 3, queries(post)
 
 
+@pytest.mark.parametrize("hx", [{}, {"HX-Request": "true"}], ids=["page", "htmx"])
+def test_a_step_looks_up_the_published_flow_once(
+    started: Client, monkeypatch: pytest.MonkeyPatch, hx: dict[str, str]
+) -> None:
+    # With Redis, each look-up is a round trip to it.
+    from backcare.triage import views
+
+    looked_up: list[int] = []
+    real = views.published_flow
+
+    def counted(at_least: int = 0) -> Any:
+        looked_up.append(at_least)
+        return real(at_least)
+
+    monkeypatch.setattr(views, "published_flow", counted)
+    assert started.get("/check/numbness-or-weakness/", headers=hx).status_code == 200
+    assert len(looked_up) == 1
+
+
 def test_an_answer_moves_on_to_the_next_question(started: Client) -> None:
     assert answer(started, "numbness-or-weakness", ["no"]) == "/check/bladder-bowel-or-saddle/"
 

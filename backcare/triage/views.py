@@ -88,9 +88,13 @@ def go_to(request: HtmxHttpRequest, to: str) -> HttpResponse:
     return SeeOther(to)
 
 
-def current_check(request: HtmxHttpRequest) -> Check | HttpResponse:
+def current_check(request: HtmxHttpRequest, flow: Flow | None = None) -> Check | HttpResponse:
+    """The visitor's check against the published flow (`flow`, when the caller has just
+    looked it up: with Redis each look-up is a round trip)."""
     state = check_state.load(request.session)
-    flow = published_flow(at_least=state.flow if state else 0)
+    at_least = state.flow if state else 0
+    if flow is None or int(flow.version) < at_least:
+        flow = published_flow(at_least=at_least)
     if flow is None:
         return render_check(request, "triage/unavailable.html", {}, status=503)
     if state is None:
@@ -154,7 +158,7 @@ def step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     flow = published_flow()
     if flow is not None and flow.question(slug) is None:
         return render_check(request, "triage/not_found.html", {}, status=404)
-    check = current_check(request)
+    check = current_check(request, flow)
     if not isinstance(check, Check):
         return check
     question = check.flow.question(slug)
