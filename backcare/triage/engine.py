@@ -95,6 +95,9 @@ class Flow:
     questions: tuple[Question, ...]
     rules: tuple[Rule, ...]
     dispositions: Mapping[Level, Disposition]
+    # Of the published data: with the version, names this flow even if a database
+    # rebuild hands an old version number to new questions.
+    checksum: str = ""
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -260,9 +263,10 @@ def flow_to_data(flow: Flow) -> dict[str, Any]:
     }
 
 
-def flow_from_data(data: Mapping[str, Any], version: str) -> Flow:
+def flow_from_data(data: Mapping[str, Any], version: str, checksum: str = "") -> Flow:
     return Flow(
         version=version,
+        checksum=checksum,
         questions=tuple(
             Question(
                 slug=q["slug"],

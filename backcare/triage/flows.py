@@ -196,7 +196,7 @@ def published_flow(at_least: int = 0) -> engine.Flow | None:
         row = FlowVersion.objects.filter(pk=pointer[0]).only("pk", "checksum", "data").first()
         if row is None:
             return None
-        flow = engine.flow_from_data(row.data, version=str(row.pk))
+        flow = engine.flow_from_data(row.data, version=str(row.pk), checksum=row.checksum)
         with _parsed_lock:
             if len(_parsed) > 4:
                 _parsed.clear()

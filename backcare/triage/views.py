@@ -3,7 +3,6 @@ that htmx may swap in place. The deciding is done by the engine."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -15,6 +14,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -208,21 +208,26 @@ def render_step(
 
 
 def cached_step(request: HtmxHttpRequest, check: Check, question: Question) -> HttpResponse:
-    """A step as htmx swaps it in. It holds no token, nonce or message, so it is the same
-    for everyone whose answers are the same: rendered once per flow version and answers,
-    it is served from this process's memory after that. This makes a step several times
-    cheaper (see the README's benchmark). Nothing in it says whose answers they are, and
-    it is kept no longer than a session."""
-    answers = repr(sorted(check.state.answers.items())).encode()
-    digest = hashlib.blake2b(answers, digest_size=16).hexdigest()
-    key = f"{check.flow.version}:{question.slug}:{digest}"
+    """A step as htmx swaps it in, from this process's memory after the first time.
+
+    It holds no token, nonce or message, and is kept with no answer ticked: it is the same
+    for everyone who reaches this question by the same way (the progress and the Back
+    link), which the access log already records. The visitor's own choices are ticked
+    as it is served, exactly as the template ticks them (a test holds the two equal), so
+    no answer is kept outside the session."""
+    number = progress(check.flow, check.result, question.slug)["number"]
+    back = back_url(check.result, question.slug)
+    flow = check.flow
+    key = f"{flow.version}:{flow.checksum}:{question.slug}:{number}:{back}"
     steps = caches["steps"]
-    content = steps.get(key)
-    if content is None:
-        form = AnswerForm(question, initial={"answer": check.state.answers.get(question.slug)})
-        content = render_step(request, check, question, form).content
-        steps.set(key, content, settings.SESSION_COOKIE_AGE)
-    return HttpResponse(content)
+    page: str | None = steps.get(key)
+    if page is None:
+        page = render_step(request, check, question, AnswerForm(question)).content.decode()
+        steps.set(key, page, settings.BACKCARE_PAGE_CACHE_SECONDS)
+    for value in check.state.answers.get(question.slug) or ():
+        choice = f' name="answer" value="{escape(value)}">'
+        page = page.replace(choice, f"{choice[:-1]} checked>", 1)
+    return HttpResponse(page)
 
 
 @never_cache
