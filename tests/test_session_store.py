@@ -2,6 +2,7 @@
 Django's own store would, on SQLite and on PostgreSQL."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore as DjangoStore
@@ -42,6 +43,15 @@ def test_an_expired_session_reads_as_none_and_its_key_is_dropped() -> None:
     store = SessionStore(key)
     assert store._get_session_from_db() is None
     assert store.session_key is None  # a new session would get a new key
+
+
+def test_a_session_with_half_an_hour_left_is_read_whatever_the_time_zone(settings: Any) -> None:
+    settings.TIME_ZONE = "Asia/Kolkata"  # five and a half hours from UTC all year
+    key = saved({"triage": {"flow": 1, "answers": {}, "confirmed": False}})
+    left = timezone.now() + timedelta(minutes=30)
+    Session.objects.filter(session_key=key).update(expire_date=left)
+    found = SessionStore(key)._get_session_from_db()
+    assert found is not None and found.expire_date == left
 
 
 @pytest.mark.parametrize(

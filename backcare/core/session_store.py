@@ -10,7 +10,7 @@ here; writes and everything else stay Django's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
@@ -54,12 +54,6 @@ class SessionStore(Base):  # type: ignore[valid-type, misc]
             self._session_key = None
             return None
         data, expires = row
-        return StoredSession(data, as_datetime(expires))
-
-
-def as_datetime(value: datetime | str) -> datetime:
-    """expire_date as the ORM would give it: SQLite hands back text, in UTC."""
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, UTC)
-    return parsed
+        if timezone.is_naive(expires):  # SQLite: in the connection's time zone, as stored
+            expires = timezone.make_aware(expires, connection.timezone)
+        return StoredSession(data, expires)
