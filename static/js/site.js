@@ -47,7 +47,11 @@ document.addEventListener("DOMContentLoaded", function () {
 // otherwise leave the page as it was, with nothing happening: load the address as a whole
 // page instead, so the person sees the server's own page (503 with the emergency number,
 // 404 with a way back, an expired form...).
+// A failed form (an expired CSRF token, say) reloads the page it was on instead, with a
+// fresh token: some of the addresses forms post to answer nothing to a plain GET.
 document.addEventListener("htmx:responseError", function (event) {
+  var config = event.detail.requestConfig;
   var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+  if (config && config.verb !== "get") path = window.location.href;
   window.location.assign(path || window.location.href);
 });

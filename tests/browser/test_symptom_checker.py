@@ -474,6 +474,25 @@ def test_start_again_works_from_swapped_in_steps_and_from_the_outcome(
     page.wait_for_load_state("networkidle")
 
 
+def test_an_expired_form_reloads_the_page_it_was_on_and_the_next_try_works(
+    page: Page, site: str
+) -> None:
+    start_check(page, site)
+    answer_all(page, site, SELF_CARE[:2])
+    page.context.clear_cookies(name=re.compile("csrftoken"))  # as after a token rotation
+    # Refused with 403. The page it was on reloads with a new token (the address the form
+    # posts to answers nothing to a plain GET).
+    with page.expect_navigation():
+        button(page, "Start again").click()
+    expect(page).to_have_url(site + "/check/chest-pain-or-breathlessness/")
+    expect(step_heading(page)).to_contain_text("chest")
+    button(page, "Start again").click()
+    expect(page).to_have_url(site + "/check/numbness-or-weakness/")
+    answer(page, ["No"])
+    expect(page).to_have_url(site + "/check/bladder-bowel-or-saddle/")
+    page.wait_for_load_state("networkidle")
+
+
 # 10: a clean console ---------------------------------------------------------------------
 
 
