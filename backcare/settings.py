@@ -167,10 +167,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # happens there (Django's advice) rather than failing half-way through.
         timeout=20,
         transaction_mode="IMMEDIATE",
-        # Write-ahead logging: readers and a writer no longer block each other, and a
-        # read (each symptom checker step reads its session) takes no file lock, which
-        # made it cost several times more CPU with several gunicorn workers.
-        init_command="PRAGMA journal_mode=WAL;",
+        # Write-ahead logging: readers and a writer no longer block each other (every
+        # answer writes a session while other workers read theirs).
+        # secure_delete: a cleared session's answers are overwritten in the file, not
+        # left in free pages.
+        init_command="PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON;",
     )
 
 # Redis, when given, holds the cache (the published symptom checker included) and a copy

@@ -244,3 +244,17 @@ def test_the_health_check_is_not_redirected_to_https(
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/").status_code == 301
     assert client.get("/healthz").status_code == 200
+
+
+def test_sqlite_logs_ahead_and_overwrites_what_is_deleted(tmp_path: Path) -> None:
+    # Readers and a writer must not block each other, and cleared answers must not stay
+    # readable in the file's free pages.
+    result = manage(
+        "shell", "-c",
+        "from django.db import connection as c; k = c.cursor();"
+        "print(k.execute('PRAGMA journal_mode').fetchone()[0],"
+        " k.execute('PRAGMA secure_delete').fetchone()[0],"
+        " c.settings_dict['OPTIONS']['transaction_mode'])",
+        **PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )  # fmt: skip
+    assert result.stdout.split()[-3:] == ["wal", "1", "IMMEDIATE"], result.stderr
