@@ -9,7 +9,8 @@ What it does, all on loopback:
  2. builds a throwaway database (SQLite in /tmp/backcare-bench, or BENCH_DATABASE_URL
     with BENCH_REDIS_URL), migrates, loads content/, collects static files;
  3. starts backcare (127.0.0.1:8301) and scripts/bench_bare.py (127.0.0.1:8302) under
-    deploy/gunicorn.conf.py with the same worker count and the access log off, and as a
+    deploy/gunicorn.conf.py with the same worker count, the access log and worker
+    recycling off, and as a
     reference the bare view reading backcare's session (127.0.0.1:8303);
  4. starts a symptom checker session and answers two steps;
  5. warms up, then runs wrk on each target (same threads, connections, duration);
@@ -207,7 +208,12 @@ def start_server(name: str, port: int, app: list[str], env: dict[str, str]) -> S
     log = WORK / f"{name}-gunicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 (our own venv's gunicorn)
-            [str(GUNICORN), "-c", str(GUNICORN_CONF), *app],
+            # No worker recycling (max_requests) while measuring: starting a new worker
+            # costs about a second of CPU, which would land in whichever 10-second run
+            # happened to be going, and only backcare, which serves far more requests
+            # over the whole benchmark, reaches the limit. The soak's memory figures are
+            # then without the help of recycling too.
+            [str(GUNICORN), "-c", str(GUNICORN_CONF), "--max-requests", "0", *app],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -760,7 +766,7 @@ def memory_lines(name: str, memory: Memory) -> list[str]:
         f"together (VmHWM up to {max(memory.end_hwm.values()) / 1024:.1f} MiB); "
         f"sampled peak {peak_worker / 1024:.1f} MiB for one worker, "
         f"{memory.peak_total / 1024:.1f} MiB for all; "
-        f"{len(memory.peak_by_pid)} worker processes seen (recycled by max_requests); "
+        f"{len(memory.peak_by_pid)} worker processes seen (no recycling during the benchmark); "
         f"master {memory.master_rss / 1024:.1f} MiB; PSS of the workers (shared pages split) "
         f"{sum(memory.end_pss.values()) / 1024:.1f} MiB together",
     ]
