@@ -380,6 +380,10 @@ class Memory:
     end_hwm: dict[int, int] = field(default_factory=dict)
     end_pss: dict[int, int] = field(default_factory=dict)
     master_rss: int = 0
+    before_soak: int = 0  # all workers together, just before the soak
+
+    def total(self) -> int:
+        return sum(status_kb(pid, "VmRSS") or 0 for pid in children(self.master))
 
     def sample(self) -> None:
         total = 0
@@ -768,7 +772,9 @@ def memory_lines(name: str, memory: Memory) -> list[str]:
         f"{memory.peak_total / 1024:.1f} MiB for all; "
         f"{len(memory.peak_by_pid)} worker processes seen (no recycling during the benchmark); "
         f"master {memory.master_rss / 1024:.1f} MiB; PSS of the workers (shared pages split) "
-        f"{sum(memory.end_pss.values()) / 1024:.1f} MiB together",
+        f"{sum(memory.end_pss.values()) / 1024:.1f} MiB together; "
+        f"all workers {memory.before_soak / 1024:.1f} MiB before the soak, "
+        f"{sum(end.values()) / 1024:.1f} MiB after it",
     ]
 
 
@@ -853,6 +859,8 @@ def main() -> int:
         weights = page_weights([APP + path for path in WEIGHT_PATHS] + [BARE + "/"])
         step = measure_step(check)
 
+        for memory in memories:
+            memory.before_soak = memory.total()
         say(f"soak: {soak_seconds} s, {soak_connections} connections over {SOAK_PATHS}")
         lua = WORK / "soak.lua"
         lua.write_text(SOAK_LUA % ", ".join(f'"{p}"' for p in SOAK_PATHS))
