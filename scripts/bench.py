@@ -49,6 +49,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# The browser tests' own Chromium and flags.
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
 PYTHON = BIN / "python"
 GUNICORN = BIN / "gunicorn"
@@ -63,16 +67,6 @@ SESSION_PORT = 8303
 SESSION = f"http://{HOST}:{SESSION_PORT}"
 # A reference, not a target: bare Django reading the same session as the htmx step.
 SESSION_LABEL = "bare Django reading the session /"
-CHROMIUM = "/usr/bin/chromium"
-# The same flags as the browser tests (tests/conftest.py): no background calls.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Sizes are in KB of 1024 bytes, as the project's tests count an htmx step's 4 KB.
 KB = 1024
