@@ -36,9 +36,8 @@ class SessionStore(Base):  # type: ignore[valid-type, misc]
     def _get_session_from_db(self) -> StoredSession | None:
         """What db.SessionStore's ORM query returns: the unexpired session, or None
         (and forget the key, as Django does, so a new session gets a new key)."""
-        key = self.session_key
-        if not self._validate_session_key(key):
-            self._session_key = None
+        key = self.session_key  # None when missing or refused by _validate_session_key
+        if key is None:
             return None
         connection = connections[router.db_for_read(Session)]
         ops = connection.ops
