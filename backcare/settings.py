@@ -202,8 +202,8 @@ CACHES["pages"] = {
     "LOCATION": "backcare-pages",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
-# Symptom checker steps as htmx swaps them in, keyed on the flow version and the answers
-# (see triage.views.step): kept apart, so many answer mixes cannot push pages out.
+# Symptom checker steps as htmx swaps them in, with no answer ticked (see
+# triage.views.cached_step): kept apart, so they cannot push public pages out.
 CACHES["steps"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "backcare-steps",
