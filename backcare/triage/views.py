@@ -265,8 +265,10 @@ def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
 
 
 def as_text(request: HtmxHttpRequest, plan: Plan) -> str:
-    """The plan as plain text, to copy or download."""
-    return render_to_string("triage/plan.txt", {"plan": plan}, request)
+    """The plan as plain text, to copy or download. A plain str, not the SafeString
+    render_to_string gives: it is editors' text, escaped when put into a page."""
+    text = render_to_string("triage/plan.txt", {"plan": plan}, request)
+    return text[:]  # slicing drops the "safe" mark (str() would keep it)
 
 
 @never_cache
