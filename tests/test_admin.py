@@ -157,7 +157,11 @@ def test_the_publish_action_is_for_reviewers_only(
     fever.title = "Fever: get help today"
     fever.status = Status.IN_REVIEW
     fever.save()
-    data = {"action": "publish_selected", "_selected_action": [fever.pk]}
+    data = {
+        "action": "publish_selected",
+        "_selected_action": [fever.pk],
+        "_shown_version": [f"{fever.pk}:{fever.version}"],
+    }
     logged_in(editor).post("/admin/articles/redflag/", data)
     fever.refresh_from_db()
     assert fever.status == Status.IN_REVIEW
@@ -514,7 +518,11 @@ def test_the_publish_action_leaves_drafts_that_were_not_sent_for_review(
     fever.title = "Unread draft"
     fever.status = Status.DRAFT
     fever.save()
-    data = {"action": "publish_selected", "_selected_action": [fever.pk]}
+    data = {
+        "action": "publish_selected",
+        "_selected_action": [fever.pk],
+        "_shown_version": [f"{fever.pk}:{fever.version}"],
+    }
     logged_in(reviewer).post("/admin/articles/redflag/", data)
     fever.refresh_from_db()
     assert fever.status == Status.DRAFT

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
@@ -80,21 +81,54 @@ def send_for_review(modeladmin: ContentItemAdmin, request: HttpRequest, queryset
     modeladmin.message_user(request, f"{count} item(s) sent for review.", messages.SUCCESS)
 
 
+SHOWN_VERSION = "_shown_version"
+
+
+def shown_versions(request: HttpRequest) -> dict[str, int]:
+    """The version of each row as the list showed it ("pk:version" in a hidden input)."""
+    shown = {}
+    for value in request.POST.getlist(SHOWN_VERSION):
+        pk, _, version = value.partition(":")
+        if version.isdigit():
+            shown[pk] = int(version)
+    return shown
+
+
 @admin.action(
     description="Publish the selected items that are in review (clinical sign-off)",
     permissions=["publish"],
 )
 def publish_selected(modeladmin: ContentItemAdmin, request: HttpRequest, queryset: Any) -> None:
-    # Only what an editor sent for review: a draft is published from its own page, read.
-    in_review = list(queryset.filter(status=Status.IN_REVIEW))
-    for item in in_review:
-        modeladmin.sign_off(request, item)
-        item.save()
-    skipped = queryset.count() - len(in_review)
+    """Sign off exactly the versions the reviewer was shown: an item saved since the list
+    was opened (or never shown, as with "select all") is left alone, and named."""
+    shown = shown_versions(request)
+    published, changed = [], []
+    with transaction.atomic():
+        # Locked until this commits (PostgreSQL): no save can slip in between the check
+        # and the sign-off. SQLite's IMMEDIATE transactions lock the whole file already.
+        selected = list(queryset.select_for_update())
+        for item in selected:
+            if item.status != Status.IN_REVIEW:
+                continue  # a draft is published from its own page, read in full
+            if shown.get(str(item.pk)) != item.version:
+                changed.append(item)
+                continue
+            modeladmin.sign_off(request, item)
+            item.save()
+            published.append(item)
+    skipped = len(selected) - len(published) - len(changed)
     note = f" {skipped} not in review were left alone." if skipped else ""
     modeladmin.message_user(
-        request, f"{len(in_review)} item(s) published and signed off.{note}", messages.SUCCESS
+        request, f"{len(published)} item(s) published and signed off.{note}", messages.SUCCESS
     )
+    if changed:
+        names = ", ".join(f"“{item}”" for item in changed)
+        modeladmin.message_user(
+            request,
+            f"Not published, because they changed after you opened this list (or were not "
+            f"on it): {names}. Read them again, then publish.",
+            messages.ERROR,
+        )
 
 
 @admin.action(
@@ -118,6 +152,7 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
         "public_copy_is_current",
         "next_review_due",
         "order",
+        "shown_version",
     ]
     list_editable = ["order"]
     list_filter = ["status", ReviewDueFilter]
@@ -181,6 +216,17 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
     @admin.display(boolean=True, description="Public copy is current")
     def public_copy_is_current(self, obj: ContentItem) -> bool:
         return obj.status == Status.PUBLISHED
+
+    @admin.display(description="Version")
+    def shown_version(self, obj: ContentItem) -> SafeString:
+        # Sent back with a bulk action, so only the versions shown here are published.
+        return format_html(
+            '{}<input type="hidden" name="{}" value="{}:{}">',
+            obj.version,
+            SHOWN_VERSION,
+            obj.pk,
+            obj.version,
+        )
 
     @admin.display(description="How the text will look")
     def rendered_preview(self, obj: ContentItem | None) -> SafeString:
