@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backcare.core.pagecache.PublicPageCacheMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before sessions: a refused log-in attempt costs no query and no password hash.
+    "backcare.editorial.login_throttle.LoginThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -219,10 +221,16 @@ BACKCARE_STAFF_IDLE_SECONDS = env_int("BACKCARE_STAFF_IDLE_SECONDS", 30 * 60, mi
 BACKCARE_REVIEW_EVERY_DAYS = env_int("BACKCARE_REVIEW_EVERY_DAYS", 365, minimum=1)
 LOGIN_URL = "admin:login"
 
-# Login throttling: lock a user name from an address after this many failures.
+# Log-in attempts (any outcome) allowed per minute, before any password is hashed: from
+# one address, and from all addresses together (admin logins are rare; a flood must not
+# take the workers from the public site). See backcare.editorial.login_throttle.
+BACKCARE_LOGIN_ATTEMPTS_PER_ADDRESS = env_int("BACKCARE_LOGIN_ATTEMPTS_PER_ADDRESS", 10, minimum=1)
+BACKCARE_LOGIN_ATTEMPTS_TOTAL = env_int("BACKCARE_LOGIN_ATTEMPTS_TOTAL", 30, minimum=1)
+# Lock-out (django-axes): an address is locked after this many failures, whatever user
+# names it tried, so it cannot try a few passwords on every user name.
 AXES_FAILURE_LIMIT = env_int("BACKCARE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("BACKCARE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "editorial/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # Behind the proxy every request comes from 127.0.0.1: throttle by the real address.

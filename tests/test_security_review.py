@@ -95,3 +95,77 @@ def test_bulk_publishing_signs_off_what_was_shown(content: LoadReport, reviewer:
         assert item.status == Status.PUBLISHED
         assert item.published_version().title.endswith("(checked)")
     assert RedFlag.objects.filter(status=Status.IN_REVIEW).count() == 0
+
+
+# 3. Log-in floods are refused before any password is hashed ---------------------------
+
+
+@pytest.fixture
+def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every password hash computed (checking a password, or the decoy for an unknown user)."""
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    done: list[str] = []
+    encode, verify = MD5PasswordHasher.encode, MD5PasswordHasher.verify
+
+    def counted_encode(self: Any, *args: Any) -> str:
+        done.append("encode")
+        return encode(self, *args)
+
+    def counted_verify(self: Any, *args: Any) -> bool:
+        done.append("verify")
+        return verify(self, *args)
+
+    monkeypatch.setattr(MD5PasswordHasher, "encode", counted_encode)
+    monkeypatch.setattr(MD5PasswordHasher, "verify", counted_verify)
+    return done
+
+
+def try_login(address: str, username: str = "edna", password: str = "wrong") -> int:  # noqa: S107
+    client = Client(REMOTE_ADDR=address)
+    response = client.post("/admin/login/", {"username": username, "password": password})
+    return response.status_code
+
+
+def test_login_attempts_from_one_address_are_capped_before_any_hash(
+    db: None, editor: Any, settings: Any, hashes: list[str]
+) -> None:
+    settings.BACKCARE_LOGIN_ATTEMPTS_PER_ADDRESS = 3
+    settings.AXES_FAILURE_LIMIT = 100
+    assert [try_login("203.0.113.9") for _ in range(3)] == [200, 200, 200]
+    hashed = len(hashes)
+    assert hashed >= 3
+    for _ in range(20):
+        assert try_login("203.0.113.9") == 429
+    assert len(hashes) == hashed
+    # Someone else still gets in.
+    assert try_login("198.51.100.4", password="correct horse battery staple") == 302
+
+
+def test_login_attempts_from_all_addresses_together_are_capped_before_any_hash(
+    db: None, editor: Any, settings: Any, hashes: list[str]
+) -> None:
+    settings.BACKCARE_LOGIN_ATTEMPTS_TOTAL = 5
+    for n in range(5):
+        assert try_login(f"203.0.113.{n}") == 200
+    hashed = len(hashes)
+    for n in range(20):
+        response = Client(REMOTE_ADDR=f"192.0.2.{n}").post(
+            "/admin/login/", {"username": "edna", "password": "wrong"}
+        )
+        assert response.status_code == 429
+        assert response["Retry-After"] == "60"
+        assert "Too many log-in attempts" in response.content.decode()
+    assert len(hashes) == hashed
+
+
+def test_an_address_trying_many_user_names_is_locked_out(
+    db: None, editor: Any, settings: Any, hashes: list[str]
+) -> None:
+    for n in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert try_login("203.0.113.9", username=f"user{n}") == 200
+    assert try_login("203.0.113.9", username="one-more") == 429
+    hashed = len(hashes)
+    # Locked: even the right password for a real user is refused, and nothing is hashed.
+    assert try_login("203.0.113.9", password="correct horse battery staple") == 429
+    assert len(hashes) == hashed
