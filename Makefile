@@ -12,7 +12,7 @@ PORT ?= 8000
 POSTGRES_URL ?= postgres://backcare:backcare@127.0.0.1:5432/backcare
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help run serve test test-postgres test-py312 deploy-check cluster-check lint format chromium services bench clean
+.PHONY: help run serve test test-postgres test-py312 deploy-check cluster-check lint format chromium services bench login-flood clean
 
 help:
 	@echo "make run    set up, load content and serve http://$(HOST):$(PORT) (admin at /admin/)"
@@ -23,6 +23,7 @@ help:
 	@echo "make deploy-check  check --deploy, migrations, content and collectstatic in production mode"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  load test: backcare vs bare Django under gunicorn, page weight, soak"
+	@echo "make login-flood  flood the admin log-in, time a public page (limits off, then on)"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -45,6 +46,10 @@ serve: $(STAMP)
 # Not a test: figures against targets (misses exit 0; soak errors exit 1, no run exits 2).
 bench: $(STAMP)
 	$(PY) scripts/bench.py
+
+# Not a test: floods the admin log-in and times a public page, limits off and on.
+login-flood: $(STAMP)
+	$(PY) scripts/login_flood.py
 
 chromium:
 	@scripts/ensure-chromium

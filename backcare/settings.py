@@ -225,7 +225,9 @@ LOGIN_URL = "admin:login"
 # one address, and from all addresses together (admin logins are rare; a flood must not
 # take the workers from the public site). See backcare.editorial.login_throttle.
 BACKCARE_LOGIN_ATTEMPTS_PER_ADDRESS = env_int("BACKCARE_LOGIN_ATTEMPTS_PER_ADDRESS", 10, minimum=1)
-BACKCARE_LOGIN_ATTEMPTS_TOTAL = env_int("BACKCARE_LOGIN_ATTEMPTS_TOTAL", 30, minimum=1)
+BACKCARE_LOGIN_ATTEMPTS_TOTAL = env_int("BACKCARE_LOGIN_ATTEMPTS_TOTAL", 20, minimum=1)
+# Log-ins checked at the same time (each hash takes about a second of one core).
+BACKCARE_LOGIN_CONCURRENT = env_int("BACKCARE_LOGIN_CONCURRENT", 1, minimum=1)
 # Lock-out (django-axes): an address is locked after this many failures, whatever user
 # names it tried, so it cannot try a few passwords on every user name.
 AXES_FAILURE_LIMIT = env_int("BACKCARE_LOGIN_FAILURE_LIMIT", 5, minimum=1)

@@ -3,13 +3,19 @@
 Hashing a password is slow on purpose (about half a second of CPU), so a flood of log-in
 attempts would take every app worker away from people reading the site. django-axes
 locks an address after repeated failures, but it only knows of a failure after the hash.
-This counts attempts first, per address and for the whole site, in the shared cache, and
-answers 429 at once over the limit: the password is never looked at."""
+This counts attempts first, per address and for the whole site, in the cache (shared by
+every instance with Redis; without it, each worker process counts its own), and lets only
+one be checked at a time on a machine; over a limit it answers 429 at once, and the
+password is never looked at."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,15 +31,19 @@ REFUSED = (
 )
 
 
-def count(key: str) -> int:
-    """Attempts under `key` in the current minute, this one included (atomic in Redis)."""
-    bucket = f"login-attempts:{key}:{int(time.time() // WINDOW_SECONDS)}"
-    cache.add(bucket, 0, WINDOW_SECONDS * 2)
+def add_one(key: str, timeout: int) -> int:
+    """Add one to a counter in the cache and return it (atomic in Redis)."""
+    cache.add(key, 0, timeout)
     try:
-        return cache.incr(bucket)
-    except ValueError:  # evicted between add and incr
-        cache.set(bucket, 1, WINDOW_SECONDS * 2)
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout)
         return 1
+
+
+def count(key: str) -> int:
+    """Attempts under `key` in the current minute, this one included."""
+    return add_one(f"login-attempts:{key}:{int(time.time() // WINDOW_SECONDS)}", WINDOW_SECONDS * 2)
 
 
 class LoginThrottleMiddleware:
@@ -42,6 +52,10 @@ class LoginThrottleMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.login_path = "/" + settings.BACKCARE_ADMIN_PATH + "login/"
+        # One set of locks per installation: every instance of this copy on the machine
+        # shares them, another copy (another site, another checkout) has its own.
+        self.lock_folder = Path(tempfile.gettempdir())
+        self.site = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:12]
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.path == self.login_path:
@@ -50,7 +64,26 @@ class LoginThrottleMiddleware:
                 return refused()
             if count("all") > settings.BACKCARE_LOGIN_ATTEMPTS_TOTAL:
                 return refused()
+            return self.one_at_a_time(request)
         return self.get_response(request)
+
+    def one_at_a_time(self, request: HttpRequest) -> HttpResponse:
+        """At most BACKCARE_LOGIN_CONCURRENT log-ins are checked at once on this machine,
+        so a burst can never occupy every worker. A lock file per slot (flock), not the
+        cache: it holds across worker processes with or without Redis, and the system
+        frees it if a worker dies."""
+        for slot in range(settings.BACKCARE_LOGIN_CONCURRENT):
+            path = self.lock_folder / f"backcare-login-{self.site}-{slot}.lock"
+            with path.open("a") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                try:
+                    return self.get_response(request)
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+        return refused()
 
 
 def refused() -> HttpResponse:
