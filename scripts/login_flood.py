@@ -214,7 +214,7 @@ def main() -> int:
     workers = os.environ.get("WEB_CONCURRENCY") or f"{(os.cpu_count() or 1) * 2}"
     print(f"gunicorn sync workers: {workers}; {os.cpu_count()} cores shared with the clients")
     run("Before: no log-in limits (every limit set to a million)", UNLIMITED)
-    quiet, flood = run("After: the default limits", {})
+    _quiet, flood = run("After: the default limits", {})
     p95_ok = sorted(flood)[int(len(flood) * 0.95) - 1] <= 1000
     shutil.rmtree(WORK, ignore_errors=True)
     if failed_after or not p95_ok:
