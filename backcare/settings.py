@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from backcare.core.headers import static_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -315,6 +317,9 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# whitenoise answers before the CSP and frame-options middleware: give static files
+# those headers itself (a locked-down CSP: nothing in a static file may run or load).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -352,7 +357,18 @@ CSRF_FAILURE_VIEW = "backcare.core.views.csrf_failure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"without_traceback": {"()": "backcare.core.logfilters.WithoutTraceback"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "client_errors": {
+            "class": "logging.StreamHandler",
+            "filters": ["without_traceback"],
+        },
+    },
+    "loggers": {
+        # Bad Host headers, oversized bodies and the like: one line each, no traceback.
+        "django.security": {"handlers": ["client_errors"], "propagate": False},
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice(

@@ -169,3 +169,57 @@ def test_an_address_trying_many_user_names_is_locked_out(
     # Locked: even the right password for a real user is refused, and nothing is hashed.
     assert try_login("203.0.113.9", password="correct horse battery staple") == 429
     assert len(hashes) == hashed
+
+
+# 4. A bad Host header gets a plain 400, logged without a traceback --------------------
+
+
+@pytest.mark.parametrize("host", ["evil.example", "bad host", "[::1"])
+@pytest.mark.parametrize("url", ["/", "/relief/", "/check/", "/admin/login/", "/healthz", "/nope/"])
+def test_a_bad_host_gets_a_plain_400_logged_without_a_traceback(
+    db: None, caplog: pytest.LogCaptureFixture, host: str, url: str
+) -> None:
+    import logging
+
+    # After the settings' own handler, so it sees the record as that handler leaves it.
+    security = logging.getLogger("django.security")
+    security.addHandler(caplog.handler)
+    try:
+        response = Client(raise_request_exception=False).get(url, HTTP_HOST=host)
+    finally:
+        security.removeHandler(caplog.handler)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert "Traceback" not in response.content.decode()
+    logged = [r for r in caplog.records if r.name.startswith("django.security")]
+    assert logged and "Invalid HTTP_HOST header" in logged[0].getMessage()
+    assert all(r.exc_info is None and r.levelname == "WARNING" for r in logged)
+
+
+# 7. Static files and error pages carry the security headers ---------------------------
+
+
+def test_static_files_carry_the_security_headers(client: Client, db: None) -> None:
+    response = client.get("/static/css/site.css")
+    response.close()
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [("get", "/nope/", 404), ("post", "/relief/", 405), ("get", "/check/nope/", 404)],
+)
+def test_error_pages_carry_the_security_headers(
+    client: Client, content: LoadReport, method: str, url: str, status: int
+) -> None:
+    response = getattr(client, method)(url)
+    assert response.status_code == status
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "default-src" in response["Content-Security-Policy"]

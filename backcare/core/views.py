@@ -2,6 +2,7 @@ import sys
 
 from django.conf import settings
 from django.contrib.sessions.exceptions import SessionInterrupted
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .headers import lock_down
 from .middleware import database_unavailable
 from .pagecache import public_page
 
@@ -57,7 +59,18 @@ def database_reachable() -> bool:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """400. A session that could not be saved because the database is down is a 503."""
+    """400. A session that could not be saved because the database is down is a 503.
+
+    A Host that is not ours gets plain text: the page template would read the host
+    again (for its canonical link) and fail."""
+    if isinstance(exception, DisallowedHost):
+        response = HttpResponse(
+            "Bad request: this site does not answer to that address.\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+        lock_down(response.headers)
+        return response
     if isinstance(exception, SessionInterrupted) and not database_reachable():
         return database_unavailable()
     return render(request, "400.html", status=400)
