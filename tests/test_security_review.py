@@ -223,3 +223,64 @@ def test_error_pages_carry_the_security_headers(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert "default-src" in response["Content-Security-Policy"]
+
+
+# 5. "Clear my answers" leaves no copy in SQLite's files -------------------------------
+
+CLEAR_AND_GREP = """
+from pathlib import Path
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from backcare.core.session_store import SessionStore
+from django.contrib.sessions.models import Session
+
+call_command("migrate", verbosity=0)
+store = SessionStore()
+store["triage"] = {"flow": 1, "answers": {"fever": ["yes-MARKER"]}, "confirmed": False}
+store.save()
+for n in range(3):  # a few answers, as a real check writes the session again and again
+    store["triage"]["answers"][f"q{n}"] = ["no-MARKER"]
+    store.modified = True
+    store.save()
+key, data = store.session_key, Session.objects.get(pk=store.session_key).session_data
+client = Client()
+client.cookies[settings.SESSION_COOKIE_NAME] = key
+assert client.post("/check/clear/").status_code == 303
+assert not Session.objects.filter(pk=key).exists()
+# While the server still runs (closing the last connection would checkpoint by itself).
+db = Path(settings.DATABASES["default"]["NAME"])
+found = [
+    f"{path.name}:{what}"
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+    if path.exists()
+    for what, needle in (("key", key), ("data", data[:40]))
+    if needle.encode() in path.read_bytes()
+]
+print("FOUND", found)
+"""
+
+
+def test_clearing_answers_leaves_no_copy_in_the_sqlite_files(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKCARE_", "DJANGO_"))}
+    env.pop("REDIS_URL", None)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="k3y-for-the-wal-check-" + "Zq8#pL2!vN5@" * 5,
+        ALLOWED_HOSTS="testserver",
+        BACKCARE_HTTPS="false",
+        DJANGO_SETTINGS_MODULE="backcare.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", CLEAR_AND_GREP],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "FOUND" in result.stdout, result.stdout + result.stderr
+    assert result.stdout.split("FOUND", 1)[1].strip() == "[]"

@@ -56,3 +56,16 @@ class SessionStore(Base):  # type: ignore[valid-type, misc]
         if timezone.is_naive(expires):  # SQLite: in the connection's time zone, as stored
             expires = timezone.make_aware(expires, connection.timezone)
         return StoredSession(data, expires)
+
+
+def wipe_log() -> None:
+    """After deleting sessions: on SQLite, copy the write-ahead log into the database and
+    empty it (TRUNCATE), so no earlier copy of a deleted session stays in the -wal file.
+    With secure_delete on, the database file keeps none either. Waits for readers (up to
+    the connection's timeout); if they never let go, the log keeps its copy until the next
+    checkpoint. Nothing to do on PostgreSQL (see docs/security.md)."""
+    connection = connections[router.db_for_write(Session)]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
+from backcare.core.session_store import wipe_log
+
 SESSION_KEY = "triage"
 
 
@@ -58,3 +60,4 @@ def now_and_then_delete_expired(one_in: int = 50) -> None:
     answers go when the privacy page says even where nobody runs clearsessions."""
     if secrets.randbelow(one_in) == 0:
         import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+        wipe_log()

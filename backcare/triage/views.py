@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from backcare.articles.models import all_published_pages
 from backcare.core.http import HtmxHttpRequest, wants_fragment
 from backcare.core.placeholders import fill
+from backcare.core.session_store import wipe_log
 
 from . import state as check_state
 from .engine import Flow, Level, Outcome, Pending, Question, evaluate
@@ -316,5 +317,6 @@ def restart(request: HtmxHttpRequest) -> HttpResponse:
 def clear(request: HtmxHttpRequest) -> HttpResponse:
     """Delete the answers and the session that held them."""
     request.session.flush()
+    wipe_log()
     messages.success(request, "Your answers have been cleared. Nothing about them is kept.")
     return SeeOther(url("start"))
