@@ -18,8 +18,10 @@ max_requests_jitter = 5000
 # Trust X-Forwarded-* only from the proxy on this machine.
 forwarded_allow_ips = os.environ.get("BACKCARE_PROXY_IPS", "127.0.0.1")
 # Access log without client addresses or query strings: what was asked for, not by whom.
+# No response sizes either: an emergency outcome is smaller than a self-care plan, so a
+# size would tell a reader of the log what someone was told (docs/security.md).
 accesslog = os.environ.get("BACKCARE_ACCESS_LOG", "-")
-access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
 errorlog = "-"
 # gunicorn's control socket is one path per user, so two instances on a machine (as in
 # deploy/nginx.conf) would fight over it. Instances are managed with signals instead.

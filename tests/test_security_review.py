@@ -284,3 +284,36 @@ def test_clearing_answers_leaves_no_copy_in_the_sqlite_files(tmp_path: Any) -> N
     )  # fmt: skip
     assert "FOUND" in result.stdout, result.stdout + result.stderr
     assert result.stdout.split("FOUND", 1)[1].strip() == "[]"
+
+
+# 6. The staff idle limit holds from the log-in itself --------------------------------
+
+
+def test_the_staff_idle_limit_holds_from_log_in(db: None, editor: Any, settings: Any) -> None:
+    client = Client()
+    response = client.post(
+        "/admin/login/", {"username": "edna", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+    # No admin page opened after logging in.
+    assert client.session.get_expiry_age() == settings.BACKCARE_STAFF_IDLE_SECONDS
+    assert settings.BACKCARE_STAFF_IDLE_SECONDS < settings.SESSION_COOKIE_AGE
+
+
+# 8. The access logs do not record response sizes -------------------------------------
+
+
+def test_the_access_logs_record_no_response_sizes() -> None:
+    import runpy
+
+    from django.conf import settings
+
+    deploy = settings.BASE_DIR / "deploy"
+    gunicorn_format = runpy.run_path(str(deploy / "gunicorn.conf.py"))["access_log_format"]
+    assert not re.search(r"%\((b|B)\)", gunicorn_format)
+    assert "%(U)s" in gunicorn_format and "%(q)s" not in gunicorn_format
+    nginx = (deploy / "nginx.conf").read_text()
+    log_format = re.search(r"log_format backcare_private (.*?);", nginx, re.S)
+    assert log_format is not None
+    assert "bytes_sent" not in log_format.group(1)
+    assert "$uri" in log_format.group(1) and "$request_uri" not in log_format.group(1)

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -20,3 +21,12 @@ class StaffIdleTimeoutMiddleware:
             if user is not None and user.is_authenticated and user.is_staff:
                 request.session.set_expiry(settings.BACKCARE_STAFF_IDLE_SECONDS)
         return self.get_response(request)
+
+
+def idle_limit_from_login(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """The idle limit holds from the log-in itself, not from the first admin page after
+    it: a session opened and never used must not last the public session's hour."""
+    if request is not None and getattr(user, "is_staff", False):
+        request.session.set_expiry(settings.BACKCARE_STAFF_IDLE_SECONDS)
