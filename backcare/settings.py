@@ -107,6 +107,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "backcare.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Refuses big and multipart bodies from the headers, before anything reads them.
+    "backcare.core.middleware.RequestBodyLimitMiddleware",
     "backcare.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backcare.core.pagecache.PublicPageCacheMiddleware",
@@ -296,6 +298,9 @@ BACKCARE_FLOW_CACHE_SECONDS = env_int("BACKCARE_FLOW_CACHE_SECONDS", 30, minimum
 # A form post bigger than this is refused with a 400 (content bodies are a few KB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("BACKCARE_MAX_POST_BYTES", 128 * 1024, minimum=16 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Bigger bodies are refused from their Content-Length (core.middleware); no form takes a
+# file, so a file part is refused (400) rather than streamed to disk.
+FILE_UPLOAD_HANDLERS = ["backcare.core.uploads.RefuseFileUploads"]
 # Messages ride in a cookie, so the session holds nothing but symptom checker answers.
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 # Public pages are cached whole until content changes (publishing clears them at once).

@@ -317,3 +317,51 @@ def test_the_access_logs_record_no_response_sizes() -> None:
     assert log_format is not None
     assert "bytes_sent" not in log_format.group(1)
     assert "$uri" in log_format.group(1) and "$request_uri" not in log_format.group(1)
+
+
+# 9. Big and multipart bodies are refused before they are read ------------------------
+
+
+class NeverRead:
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, *args: Any) -> bytes:
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+@pytest.mark.parametrize("url", ["/check/", "/check/fever/", "/check/clear/", "/relief/", "/"])
+@pytest.mark.parametrize(
+    ("content_type", "length", "status"),
+    [
+        ("multipart/form-data; boundary=x", 10_000_000, 413),
+        ("application/x-www-form-urlencoded", 10_000_000, 413),
+        ("application/x-www-form-urlencoded", "lots", 400),
+    ],
+)
+def test_big_and_multipart_bodies_are_refused_unread(
+    db: None, url: str, content_type: str, length: Any, status: int
+) -> None:
+    response = Client().generic(
+        "POST",
+        url,
+        CONTENT_TYPE=content_type,
+        CONTENT_LENGTH=str(length),
+        **{"wsgi.input": NeverRead()},
+    )
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_a_file_in_a_post_is_refused(client: Client, content: LoadReport) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("big.bin", b"x" * 10_000_000)
+    assert client.post("/check/", {"file": big}).status_code == 413
+    small = SimpleUploadedFile("small.txt", b"x")
+    client.post("/check/")
+    for url in ("/check/numbness-or-weakness/", "/admin/login/"):
+        response = client.post(url, {"answer": "no", "file": small})
+        assert response.status_code == 400
+        assert "Traceback" not in response.content.decode()

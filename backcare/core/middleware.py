@@ -5,6 +5,8 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from .headers import lock_down
+
 
 def database_unavailable() -> HttpResponse:
     """503 with a plain page (and the emergency number) instead of a stack trace.
@@ -48,3 +50,30 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.BACKCARE_PERMISSIONS_POLICY)
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a body over the limit from its Content-Length, before anything reads it,
+    multipart bodies included. (Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves out file
+    parts, which it streams to disk whatever their size, and only checks other bodies as
+    it reads them.) File parts within the limit are refused by core.uploads."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return refuse_body(400, "The request's Content-Length is not a number.")
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return refuse_body(413, "This request is too big.")
+        return self.get_response(request)
+
+
+def refuse_body(status: int, message: str) -> HttpResponse:
+    response = HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    lock_down(response.headers)
+    # The body was never read: the connection cannot be reused for another request.
+    response["Connection"] = "close"
+    return response
