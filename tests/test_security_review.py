@@ -365,3 +365,49 @@ def test_a_file_in_a_post_is_refused(client: Client, content: LoadReport) -> Non
         response = client.post(url, {"answer": "no", "file": small})
         assert response.status_code == 400
         assert "Traceback" not in response.content.decode()
+
+
+# 10. After a refused save, saving again is refused until every field is merged ---------
+
+
+def resubmit(response: Any, **changes: Any) -> dict[str, Any]:
+    """What pressing Save again on the re-shown form posts."""
+    form = response.context["adminform"].form
+    data: dict[str, Any] = {key: form.data.getlist(key) for key in form.data}
+    data.update(changes)
+    data["_continue"] = "1"
+    return data
+
+
+def test_saving_again_after_a_conflict_is_refused_until_each_field_is_merged(
+    content: LoadReport, editor: Any, reviewer: Any
+) -> None:
+    from tests.test_admin import change_url, form_data
+
+    massage = Remedy.objects.get(slug="massage")
+    opened = form_data(massage)
+    rita, edna = logged_in(reviewer), logged_in(editor)
+    assert (
+        rita.post(
+            change_url(massage), {**opened, "title": "Rita's title", "_continue": "1"}
+        ).status_code
+        == 302
+    )
+    refused = edna.post(change_url(massage), {**opened, "title": "Edna's title", "_continue": "1"})
+    assert refused.status_code == 200
+    assert "Title: the box now holds what to keep" in refused.content.decode()
+
+    # Pressing Save again, without merging, changes nothing.
+    again = edna.post(change_url(massage), resubmit(refused))
+    assert again.status_code == 200
+    assert "tick each field once you have chosen what to keep (Title)" in again.content.decode()
+    massage.refresh_from_db()
+    assert massage.title == "Rita's title"
+
+    # Having chosen, and said so, the save goes through.
+    done = edna.post(
+        change_url(massage), resubmit(again, title=["Rita's and Edna's title"], resolved=["title"])
+    )
+    assert done.status_code == 302
+    massage.refresh_from_db()
+    assert massage.title == "Rita's and Edna's title"

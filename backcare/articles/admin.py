@@ -179,6 +179,8 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
                         "source",
                         "order",
                         "expected_version",
+                        "conflict_fields",
+                        "resolved",
                     ]
                 },
             )

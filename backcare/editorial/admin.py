@@ -25,16 +25,40 @@ class ConflictCheckingForm(forms.ModelForm):
 
     The form carries the version it was opened at. If the item was saved by someone else
     since, the save is refused with who and when; the person's text stays in the form,
-    each changed field shows what the saved version now says, and the form is moved on to
-    the new version so that, once merged, the next save goes through.
+    each changed field shows what the saved version now says, and a tick box per field
+    asks them to say they have chosen what to keep. The next save goes through only once
+    every one is ticked: pressing Save again is not a merge.
     """
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Fields that differed at the last refused save ("title,summary"), and the ones the
+    # editor says they have merged.
+    conflict_fields = forms.CharField(widget=forms.HiddenInput, required=False)
+    resolved = forms.MultipleChoiceField(
+        label="Merged",
+        required=False,
+        widget=forms.MultipleHiddenInput,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+        if self.is_bound:
+            raw = self.data.get(self.add_prefix("conflict_fields"), "")
+            self._offer_merge([n for n in raw.split(",") if n in self.fields])
+
+    def _offer_merge(self, names: list[str]) -> None:
+        field = self.fields["resolved"]
+        field.choices = [  # type: ignore[attr-defined]
+            (n, f"{self.fields[n].label or n}: the box now holds what to keep") for n in names
+        ]
+        if names:
+            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)  # type: ignore[attr-defined]
+            field.help_text = (
+                "Tick each one once you have compared it with the saved version and chosen "
+                "what to keep."
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -47,25 +71,48 @@ class ConflictCheckingForm(forms.ModelForm):
             current = model._default_manager.select_for_update().get(pk=self.instance.pk)
             if current.version != expected:
                 self._refuse(current)
+        conflicts = [c for c, _ in self.fields["resolved"].choices]  # type: ignore[attr-defined]
+        unmerged = [n for n in conflicts if n not in (cleaned.get("resolved") or [])]
+        if unmerged:
+            names = ", ".join(str(self.fields[n].label or n) for n in unmerged)
+            self.add_error(
+                "resolved",
+                f"Not saved yet: tick each field once you have chosen what to keep ({names}).",
+            )
         return cleaned
 
     def _refuse(self, current: models.Model) -> None:
         who, when = history.last_saved_by(current)
         stamp = date_format(timezone.localtime(when), "j F Y, H:i") if when else "meanwhile"
+        differing = []
+        skip = {"expected_version", "conflict_fields", "resolved"}
         for name in self.changed_data:
-            if name in self.fields and name != "expected_version" and hasattr(current, name):
+            if name in self.fields and name not in skip and hasattr(current, name):
                 saved = getattr(current, name)
                 if isinstance(saved, (str, int, bool)) and saved != self.cleaned_data.get(name):
                     self.add_error(name, f"The version {who} saved now says: {saved}")
+                    differing.append(name)
         data = QueryDict(mutable=True)
         data.update(self.data)
         data[self.add_prefix("expected_version")] = str(current.version)  # type: ignore[attr-defined]
+        data[self.add_prefix("conflict_fields")] = ",".join(differing)
+        data.setlist(self.add_prefix("resolved"), [])
         self.data = data
+        self._offer_merge(differing)
         raise ValidationError(
             f"{who} saved this item ({stamp}) while you were editing it, so your changes were "
             "not saved. Nothing is lost: what you typed is still in the form. Compare it with "
-            "their version (shown under each field that differs), merge the two, then save again."
+            "their version (shown under each field that differs), merge the two, tick each "
+            "field under Merged, then save again."
         )
+
+
+def with_merge_fields(names: list[Any]) -> list[Any]:
+    """The conflict form's own fields go where the form's version is (see above)."""
+    if "expected_version" in names and "resolved" not in names:
+        at = names.index("expected_version") + 1
+        names[at:at] = ["conflict_fields", "resolved"]
+    return names
 
 
 class RowLabelledForm(forms.ModelForm):
@@ -82,6 +129,9 @@ class HistoryAdminMixin(admin.ModelAdmin):
     """The admin's History page, from django-simple-history: who, when, what, and revert."""
 
     object_history_template = "editorial/history.html"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return with_merge_fields(list(super().get_fields(request, obj)))
 
     def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> Any:
         kwargs.setdefault("form", RowLabelledForm)
