@@ -105,6 +105,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forget forwarded headers that did not come from our proxy, refuse TRACE and
+    # OPTIONS.
+    "backcare.core.middleware.RequestGateMiddleware",
     "backcare.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Refuses big and multipart bodies from the headers, before anything reads them.
@@ -224,6 +227,8 @@ BACKCARE_STAFF_IDLE_SECONDS = env_int("BACKCARE_STAFF_IDLE_SECONDS", 30 * 60, mi
 # Publishing sets the next review this many days ahead.
 BACKCARE_REVIEW_EVERY_DAYS = env_int("BACKCARE_REVIEW_EVERY_DAYS", 365, minimum=1)
 LOGIN_URL = "admin:login"
+# Where a log-in without a `next` goes (Django's default, /accounts/profile/, is a 404).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Log-in attempts (any outcome) allowed per minute, before any password is hashed: from
 # one address, and from all addresses together (admin logins are rare; a flood must not
@@ -302,7 +307,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # file, so a file part is refused (400) rather than streamed to disk.
 FILE_UPLOAD_HANDLERS = ["backcare.core.uploads.RefuseFileUploads"]
 # Messages ride in a cookie, so the session holds nothing but symptom checker answers.
-MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+# (Named __Host-messages over HTTPS, like the session and CSRF cookies.)
+MESSAGE_STORAGE = "backcare.core.messages.HostCookieStorage"
 # Public pages are cached whole until content changes (publishing clears them at once).
 BACKCARE_PAGE_CACHE_SECONDS = env_int("BACKCARE_PAGE_CACHE_SECONDS", 600, minimum=0)
 # Symptom checker answers are deleted this long after the last answer.

@@ -16,7 +16,7 @@ keepalive = 2
 max_requests = 50000
 max_requests_jitter = 5000
 # Trust X-Forwarded-* only from the proxy on this machine.
-forwarded_allow_ips = os.environ.get("BACKCARE_PROXY_IPS", "127.0.0.1")
+forwarded_allow_ips = os.environ.get("BACKCARE_PROXY_IPS", "127.0.0.1,::1")  # as settings.py
 # Access log without client addresses or query strings: what was asked for, not by whom.
 # No response sizes either: an emergency outcome is smaller than a self-care plan, so a
 # size would tell a reader of the log what someone was told (docs/security.md).

@@ -411,3 +411,64 @@ def test_saving_again_after_a_conflict_is_refused_until_each_field_is_merged(
     assert done.status_code == 302
     massage.refresh_from_db()
     assert massage.title == "Rita's and Edna's title"
+
+
+# 11. Smaller points --------------------------------------------------------------------
+
+
+def test_over_https_the_messages_cookie_is_host_only(content: LoadReport, settings: Any) -> None:
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    client = Client()
+    client.post("/check/", secure=True)
+    response = client.post("/check/clear/", secure=True)
+    assert "__Host-messages" in response.cookies
+    assert "messages" not in response.cookies
+    cookie = response.cookies["__Host-messages"]
+    assert cookie["secure"] is True and cookie["path"] == "/" and not cookie["domain"]
+
+
+def test_a_log_in_without_next_goes_to_the_admin(db: None, editor: Any) -> None:
+    response = Client().post(
+        "/admin/login/", {"username": "edna", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "TRACK", "CONNECT"])
+@pytest.mark.parametrize(
+    "url", ["/", "/relief/", "/check/", "/admin/login/", "/static/css/site.css"]
+)
+def test_trace_and_options_are_refused(db: None, method: str, url: str) -> None:
+    response = Client().generic(method, url)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+
+
+def test_searches_do_not_fill_the_page_cache(client: Client, content: LoadReport) -> None:
+    from django.core.cache import caches
+
+    for n in range(30):
+        assert client.get("/search/", {"q": f"words {n}"}).status_code == 200
+    assert len(caches["pages"]._cache) == 0  # type: ignore[attr-defined]
+
+
+def test_forwarded_proto_is_believed_only_from_the_proxy(db: None, settings: Any) -> None:
+    settings.BACKCARE_BEHIND_PROXY = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    # From anywhere else, "https" in the header does not make a plain request secure.
+    spoofed = Client(REMOTE_ADDR="192.0.2.50").get("/privacy/", HTTP_X_FORWARDED_PROTO="https")
+    assert spoofed.status_code == 301
+    proxied = Client(REMOTE_ADDR="127.0.0.1").get("/privacy/", HTTP_X_FORWARDED_PROTO="https")
+    assert proxied.status_code == 200
+
+
+def test_gunicorn_and_django_trust_the_same_proxy_addresses() -> None:
+    import runpy
+
+    from django.conf import settings
+
+    conf = runpy.run_path(str(settings.BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    gunicorn_ips = [ip.strip() for ip in conf["forwarded_allow_ips"].split(",")]
+    assert gunicorn_ips == settings.BACKCARE_PROXY_IPS  # both defaults (no variable set)
+    assert "::1" in gunicorn_ips

@@ -77,3 +77,32 @@ def refuse_body(status: int, message: str) -> HttpResponse:
     # The body was never read: the connection cannot be reused for another request.
     response["Connection"] = "close"
     return response
+
+
+# What the site answers to. TRACE echoes a request back; OPTIONS says nothing useful here.
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+FORWARDED = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST")
+
+
+class RequestGateMiddleware:
+    """Before anything else looks at a request: X-Forwarded-* headers are believed only
+    from BACKCARE_PROXY_IPS behind a proxy (Django would otherwise believe
+    X-Forwarded-Proto from anyone, through SECURE_PROXY_SSL_HEADER), and methods other
+    than GET, HEAD and POST get a 405."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        trusted = (
+            settings.BACKCARE_BEHIND_PROXY
+            and request.META.get("REMOTE_ADDR") in settings.BACKCARE_PROXY_IPS
+        )
+        if not trusted:
+            for name in FORWARDED:
+                request.META.pop(name, None)
+        if request.method not in ALLOWED_METHODS:
+            response = refuse_body(405, "This method is not allowed here.")
+            response["Allow"] = ", ".join(ALLOWED_METHODS)
+            return response
+        return self.get_response(request)
