@@ -105,12 +105,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: forget forwarded headers that did not come from our proxy, refuse TRACE and
-    # OPTIONS.
+    # First: forget forwarded headers that did not come from our proxy.
     "backcare.core.middleware.RequestGateMiddleware",
     "backcare.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Refuses big and multipart bodies from the headers, before anything reads them.
+    # Refuses TRACE, OPTIONS and big bodies from the headers, before anything reads them.
     "backcare.core.middleware.RequestBodyLimitMiddleware",
     "backcare.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -7,6 +7,9 @@ from django.template.loader import render_to_string
 
 from .headers import lock_down
 
+# What the site answers to. TRACE echoes a request back; OPTIONS says nothing useful here.
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
 
 def database_unavailable() -> HttpResponse:
     """503 with a plain page (and the emergency number) instead of a stack trace.
@@ -53,7 +56,8 @@ class PermissionsPolicyMiddleware:
 
 
 class RequestBodyLimitMiddleware:
-    """Refuse a body over the limit from its Content-Length, before anything reads it,
+    """Methods other than GET, HEAD and POST get a 405 (TRACE echoes a request back).
+    Refuse a body over the limit from its Content-Length, before anything reads it,
     multipart bodies included. (Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves out file
     parts, which it streams to disk whatever their size, and only checks other bodies as
     it reads them.) File parts within the limit are refused by core.uploads."""
@@ -62,6 +66,10 @@ class RequestBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ALLOWED_METHODS:
+            response = refuse_body(405, "This method is not allowed here.")
+            response["Allow"] = ", ".join(ALLOWED_METHODS)
+            return response
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -79,16 +87,13 @@ def refuse_body(status: int, message: str) -> HttpResponse:
     return response
 
 
-# What the site answers to. TRACE echoes a request back; OPTIONS says nothing useful here.
-ALLOWED_METHODS = ("GET", "HEAD", "POST")
 FORWARDED = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST")
 
 
 class RequestGateMiddleware:
     """Before anything else looks at a request: X-Forwarded-* headers are believed only
     from BACKCARE_PROXY_IPS behind a proxy (Django would otherwise believe
-    X-Forwarded-Proto from anyone, through SECURE_PROXY_SSL_HEADER), and methods other
-    than GET, HEAD and POST get a 405."""
+    X-Forwarded-Proto from anyone, through SECURE_PROXY_SSL_HEADER)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -101,8 +106,4 @@ class RequestGateMiddleware:
         if not trusted:
             for name in FORWARDED:
                 request.META.pop(name, None)
-        if request.method not in ALLOWED_METHODS:
-            response = refuse_body(405, "This method is not allowed here.")
-            response["Allow"] = ", ".join(ALLOWED_METHODS)
-            return response
         return self.get_response(request)
