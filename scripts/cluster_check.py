@@ -9,6 +9,8 @@ only its ports and paths changed (plain http on :8200, TLS on :8243). Then it ch
 - a symptom check can move between instances (shared sessions and CSRF tokens);
 - an edit published through A is served by B at once (shared cache invalidation);
 - nginx caches static files and nothing else, and logs no query strings;
+- an unknown Host is closed by nginx (444) and gets a plain 400 from the app;
+- a flood of failed log-ins through nginx leaves a public page near its quiet latency;
 - under a steady stream of visitors no request is lost while B reloads its workers
   (SIGHUP), A is drained at nginx and stopped (SIGTERM), and A is listed again while
   still stopped (nginx passes refused requests on to B); the proxy uses A again once it
@@ -38,6 +40,7 @@ import time
 import traceback
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -842,6 +845,79 @@ def check_access_log_has_no_query_strings(tmp: Path) -> str:
     return f"logged as: {line}"
 
 
+def check_unknown_host_refused() -> str:
+    """nginx closes the connection for a name that is not ours (444); the app itself
+    answers a plain 400 if such a request reaches it."""
+    conn = http.client.HTTPConnection(HOST, 8200, timeout=5)
+    try:
+        conn.request("GET", "/relief/", headers={"Host": "evil.example"})
+        status = conn.getresponse().status
+    except (http.client.RemoteDisconnected, ConnectionResetError):
+        status = None
+    finally:
+        conn.close()
+    if status is not None:
+        raise CheckFailed(f"nginx answered {status} for Host: evil.example instead of closing")
+    conn = http.client.HTTPConnection(HOST, PORTS["A"], timeout=5)
+    try:
+        conn.request("GET", "/relief/", headers={"Host": "evil.example"})
+        response = conn.getresponse()
+        kind = response.getheader("Content-Type", "")
+        body = response.read().decode()
+    finally:
+        conn.close()
+    if response.status != 400 or not kind.startswith("text/plain") or "Traceback" in body:
+        raise CheckFailed(f"instance A answered {response.status} {kind} for a bad Host")
+    return "nginx closed the connection (444); instance A answered a plain 400"
+
+
+def time_relief(count: int = 0, stop: threading.Event | None = None) -> list[float]:
+    times: list[float] = []
+    while (stop is not None and not stop.is_set()) or (stop is None and len(times) < count):
+        started = time.perf_counter()
+        Browser().get(PROXY, "/relief/").expect(200)
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)
+
+
+def check_login_flood_leaves_public_pages_fast() -> str:
+    """24 clients post failed log-ins (valid CSRF tokens, a new user name each time)
+    through nginx for 10 s while /relief/ is timed; nginx's limit_req and the app's own
+    limits must keep /relief/ near its quiet latency."""
+    quiet = time_relief(60)
+    stop, statuses = threading.Event(), Counter[int]()
+
+    def flood(n: int) -> None:
+        browser = Browser()
+        token = csrf_token(browser.get(PROXY, f"{ADMIN}login/").expect(200))
+        tries = 0
+        while not stop.is_set():
+            tries += 1
+            fields = [("csrfmiddlewaretoken", token), ("username", f"x{n}-{tries}")]
+            try:
+                page = browser.post(PROXY, f"{ADMIN}login/", [*fields, ("password", "no")])
+                statuses[page.status] += 1
+            except CheckFailed:
+                statuses[0] += 1
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        for n in range(24):
+            pool.submit(flood, n)
+        time.sleep(0.5)
+        threading.Timer(10, stop.set).start()
+        during = time_relief(stop=stop)
+    median = lambda t: t[len(t) // 2]  # noqa: E731
+    p95 = lambda t: t[max(0, int(len(t) * 0.95) - 1)]  # noqa: E731
+    figures = (
+        f"/relief/ quiet: median {median(quiet):.1f} ms, p95 {p95(quiet):.1f} ms; "
+        f"during the flood: median {median(during):.1f} ms, p95 {p95(during):.1f} ms "
+        f"({len(during)} requests); log-in answers {dict(sorted(statuses.items()))}"
+    )
+    if p95(during) > max(250.0, 5 * p95(quiet)) or statuses[429] == 0:
+        raise CheckFailed(figures)
+    return figures
+
+
 def visitor(stop: threading.Event, log: RequestLog, case: Case) -> None:
     """One visitor after another, through the proxy, until told to stop: the home page, a
     remedy, then a whole symptom check."""
@@ -1078,6 +1154,11 @@ def run_checks(report: Report, cluster: Cluster, password: str) -> None:
     report.check(
         "nginx's access log has no query strings",
         lambda: check_access_log_has_no_query_strings(cluster.tmp),
+    )
+    report.check("an unknown Host is refused by nginx and the app", check_unknown_host_refused)
+    report.check(
+        "a log-in flood through nginx leaves public pages fast",
+        check_login_flood_leaves_public_pages_fast,
     )
     streams: list[Stream] = []
 
