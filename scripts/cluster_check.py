@@ -293,11 +293,9 @@ class Cluster:
             ("listen [::]:443 ssl http2;", ""),
             ("listen 80 default_server;", f"listen {HOST}:{REDIRECT_PORT} default_server;"),
             ("listen [::]:80 default_server;", ""),
-            (
-                "listen 443 ssl http2 default_server;",
-                f"listen {HOST}:8200 default_server;\n"
-                f"    listen {HOST}:8243 ssl http2 default_server;",
-            ),
+            # Only plain http: the TLS check connects by address, which sends no server
+            # name (SNI), so the example's handshake-refusing default would refuse it.
+            ("listen 443 ssl http2 default_server;", f"listen {HOST}:8200 default_server;"),
             ("listen [::]:443 ssl http2 default_server;", ""),
             # Here the site's name is the loopback address; any other name still gets 444.
             ("server_name backcare.example.org;", f"server_name backcare.example.org {HOST};"),
