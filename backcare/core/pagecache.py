@@ -24,6 +24,9 @@ VARIES_ON = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQU
 # The only query a public page answers to. Any other query string is not cached, so
 # made-up addresses (/?x=1, /?x=2...) cannot push real pages out of the cache.
 SEARCH_PATH, SEARCH_PARAM = "/search/", "q"
+# On a public page answered to a request without a session: the content version it shows.
+# The service worker keeps only pages that carry it (see docs/offline.md).
+OFFLINE_HEADER = "X-Content-Version"
 
 
 def public_page[V: Callable[..., HttpResponse]](view: V) -> V:
@@ -61,7 +64,7 @@ class PublicPageCacheMiddleware:
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
-            return response
+            return self.mark_keepable(request, response, version)
         response = self.get_response(request)
         if self.may_cache(response):
             headers = list(response.items())
@@ -70,6 +73,15 @@ class PublicPageCacheMiddleware:
                 (response.status_code, headers, response.content),
                 settings.BACKCARE_PAGE_CACHE_SECONDS,
             )
+            self.mark_keepable(request, response, version)
+        return response
+
+    @staticmethod
+    def mark_keepable(request: HttpRequest, response: HttpResponse, version: int) -> HttpResponse:
+        """Tell the service worker it may keep this page: only when the request carried no
+        session, so nothing kept on a phone was ever answered to someone's symptom check."""
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            response[OFFLINE_HEADER] = str(version)
         return response
 
     @staticmethod

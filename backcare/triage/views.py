@@ -264,9 +264,10 @@ def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
     return result
 
 
-def as_text(request: HtmxHttpRequest, plan: Plan) -> str:
-    """The plan as plain text, to copy or download."""
-    return render_to_string("triage/plan.txt", {"plan": plan}, request)
+def as_text(request: HtmxHttpRequest, plan: Plan, kept: bool = False) -> str:
+    """The plan as plain text, to copy or download. `kept`: the copy a person may keep
+    on their phone, which leaves out their answers ("What to tell the doctor")."""
+    return render_to_string("triage/plan.txt", {"plan": plan, "kept": kept}, request)
 
 
 @never_cache
@@ -282,6 +283,7 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
         "outcome": outcome,
         "plan": plan,
         "plan_text": as_text(request, plan),
+        "kept_text": as_text(request, plan, kept=True),
         "back_url": back_url(outcome, None),
     }
     return render_check(request, "triage/result.html", context)
@@ -314,5 +316,10 @@ def restart(request: HtmxHttpRequest) -> HttpResponse:
 def clear(request: HtmxHttpRequest) -> HttpResponse:
     """Delete the answers and the session that held them."""
     request.session.flush()
-    messages.success(request, "Your answers have been cleared. Nothing about them is kept.")
+    messages.success(
+        request,
+        "Your answers have been cleared. Nothing about them is kept.",
+        # The start page then offers to delete a plan kept on the phone as well.
+        extra_tags="answers-cleared",
+    )
     return SeeOther(url("start"))
