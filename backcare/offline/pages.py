@@ -56,14 +56,15 @@ def sections() -> list[Section]:
 
 def static_files() -> list[str]:
     """The stylesheet, scripts and icons every kept page uses."""
-    htmx = re.search(r'src="([^"]+)"', htmx_script(nonce=None))
-    files = [
+    # htmx as base.html loads it (with django-htmx's debug helper too, under DEBUG).
+    htmx = re.findall(r'src="([^"]+)"', htmx_script(nonce=None))
+    return [
         static("css/site.css"),
         static("js/site.js"),
         static("icons/icon.svg"),
         static("icons/icon-192.png"),
+        *htmx,
     ]
-    return files + ([htmx.group(1)] if htmx else [])
 
 
 def precache_urls() -> list[str]:

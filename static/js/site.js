@@ -155,6 +155,7 @@ function setUpMyPlan() {
   if (!view) return;
   var none = document.getElementById("kept-plan-none");
   var text = keptPlan();
+  document.getElementById("kept-plan-no-script").hidden = true;
   if (!text) {
     none.hidden = false;
     return;
@@ -166,8 +167,7 @@ function setUpMyPlan() {
     view.hidden = true;
     var deleted = document.getElementById("kept-plan-deleted");
     deleted.hidden = false;
-    deleted.focus();
-    announce(deleted.textContent);
+    deleted.focus(); // read out as it takes focus
   });
 }
 
