@@ -379,7 +379,7 @@ def test_without_javascript_there_is_no_keep_button_and_the_download_remains(
     try:
         page = context.new_page()
         start_check(page, site)
-        for slug, labels in OUTCOMES["gp"][0]:
+        for _slug, labels in OUTCOMES["gp"][0]:
             for label in labels:
                 page.get_by_label(label, exact=True).check()
             button(page, "Continue").click()
