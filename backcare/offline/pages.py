@@ -35,7 +35,11 @@ class Section:
 
 # The topics a person needs most with no signal: how to ease the pain, gentle moves,
 # and the warning signs. Other pages are kept once visited.
-KEPT_TOPICS = {"relief": Remedy, "exercises": Exercise, "when_to_see_a_doctor": RedFlag}
+KEPT_TOPICS: dict[str, type[ContentItem]] = {
+    "relief": Remedy,
+    "exercises": Exercise,
+    "when_to_see_a_doctor": RedFlag,
+}
 
 
 def sections() -> list[Section]:

@@ -143,8 +143,9 @@ function showPlan(container, text) {
       return;
     }
     list = null;
-    node = document.createElement(/:$/.test(line) || index === 2 ? "h2" : "p");
-    node.textContent = line;
+    var heading = /:$/.test(line) || index === 2;
+    node = document.createElement(heading ? "h2" : "p");
+    node.textContent = heading ? line.replace(/:$/, "") : line;
     container.appendChild(node);
   });
 }

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, BrowserType, Page, expect
+from playwright.sync_api import Browser, BrowserContext, BrowserType, Page, ViewportSize, expect
 
 from backcare.articles.models import Exercise, Remedy
 from backcare.offline import pages
@@ -21,7 +21,7 @@ from .test_symptom_checker import OUTCOMES, button, see_outcome, start_check
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Everything the page can reach of the browser's own storage, as JSON: every Cache Storage
 # entry (its address and text), localStorage, sessionStorage and IndexedDB's databases.
@@ -338,7 +338,7 @@ def test_a_kept_plan_is_only_the_plan_text_and_is_read_offline_then_deleted(
     page.goto(site + "/my-plan/")
     plan = page.locator("#kept-plan-text")
     expect(plan.get_by_role("heading", name="See a doctor in the next few days")).to_be_visible()
-    expect(plan.get_by_role("heading", name="Get help if things change:")).to_be_visible()
+    expect(plan.get_by_role("heading", name="Get help if things change")).to_be_visible()
     expect(plan.get_by_role("listitem").first).to_be_visible()
 
     button(page, "Delete this plan from this phone").click()
