@@ -102,6 +102,7 @@ def worker_config(content_version: int, code: str) -> dict[str, Any]:
         "version": f"{content_version}-{digest}",
         "content": str(content_version),
         "offline": reverse("offline"),
+        "plan": reverse("my_plan"),
         "emergency": settings.BACKCARE_EMERGENCY_NUMBER,
         "static": settings.STATIC_URL
         if settings.STATIC_URL.startswith("/")

@@ -46,18 +46,33 @@ self.addEventListener("fetch", (event) => {
   // Anything else (htmx's requests, searches) goes to the network as if we were not here.
 });
 
+// With the phone's data saver on, only the offline page, "My plan" and the files they
+// use are fetched ahead; other pages are still kept as they are read.
+function toFetchAhead() {
+  if (!(self.navigator.connection && self.navigator.connection.saveData)) return CONFIG.precache;
+  return CONFIG.precache.filter(
+    (path) => path.startsWith(CONFIG.static) || path === CONFIG.offline || path === CONFIG.plan,
+  );
+}
+
 async function precache() {
   const cache = await caches.open(CACHE);
+  const paths = toFetchAhead();
   const results = await Promise.allSettled(
-    CONFIG.precache.map(async (path) => {
-      // No cookies: what is kept is what anyone would get, with no session behind it.
-      const response = await fetch(path, { credentials: "omit", cache: "reload" });
+    paths.map(async (path) => {
+      // Pages: fresh, and with no cookies, so what is kept is what anyone would get, with no
+      // session behind it. Static files: their names change with their content, so the
+      // copies the page has just loaded will do.
+      const options = path.startsWith(CONFIG.static)
+        ? {}
+        : { credentials: "omit", cache: "reload" };
+      const response = await fetch(path, options);
       if (!keepable(new URL(response.url), response)) throw new Error("not keepable: " + path);
       await cache.put(path, response);
     }),
   );
   // The offline page is the one thing that must be there; the rest is kept as it comes.
-  if (results[CONFIG.precache.indexOf(CONFIG.offline)].status === "rejected") {
+  if (results[paths.indexOf(CONFIG.offline)].status === "rejected") {
     throw new Error("the offline page could not be stored");
   }
 }
