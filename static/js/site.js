@@ -192,6 +192,16 @@ document.addEventListener("DOMContentLoaded", function () {
   setUpMyPlan();
   setUpKeptPlanOffer(document);
 });
+// With no signal, a request htmx sends gets no answer at all. Load the address as a page
+// instead (or the page it was on, for a form), so the service worker can show its kept
+// copy, or the offline page with the emergency number, rather than nothing happening.
+document.addEventListener("htmx:sendError", function (event) {
+  var config = event.detail.requestConfig;
+  var path = event.detail.pathInfo && event.detail.pathInfo.finalRequestPath;
+  if (config && config.verb !== "get") path = window.location.href;
+  window.location.assign(path || window.location.href);
+});
+
 // "Clear my answers" is a boosted form: the page it leads to is swapped in by htmx.
 document.addEventListener("htmx:afterSettle", function (event) {
   if (event.detail.elt && event.detail.elt.querySelectorAll) setUpKeptPlanOffer(event.detail.elt);

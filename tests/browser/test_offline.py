@@ -5,6 +5,7 @@ from the symptom checker is stored unless the person chose to keep their plan.""
 import json
 import re
 import struct
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,17 @@ def install(page: Page, site: str) -> str:
     names = page.evaluate("caches.keys()")
     assert len(names) == 1, names
     return str(names[0])
+
+
+def wait_for_caches(page: Page, done: Callable[[list[str]], bool], seconds: float = 20) -> None:
+    """Wait until the names of the caches satisfy `done` (wait_for_function does not wait
+    for a promise, and Cache Storage only answers with one)."""
+    deadline = time.monotonic() + seconds
+    names: list[str] = page.evaluate("caches.keys()")
+    while not done(names):
+        assert time.monotonic() < deadline, f"caches still {names}"
+        page.wait_for_timeout(200)
+        names = page.evaluate("caches.keys()")
 
 
 def kept_pages() -> list[str]:
@@ -249,9 +261,7 @@ def test_a_republished_page_is_updated_after_going_back_online(
     page.goto(site + "/relief/cold-therapy/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Cold packs, freshly reviewed")
     # The new worker stores every page afresh and deletes the old copies.
-    page.wait_for_function(
-        "name => caches.keys().then(k => k.length === 1 && k[0] !== name)", arg=first_cache
-    )
+    wait_for_caches(page, lambda names: len(names) == 1 and names[0] != first_cache)
 
     phone.set_offline(True)
     page.goto(site + "/relief/cold-therapy/")
@@ -424,3 +434,28 @@ def test_axe_finds_no_violation_on_the_offline_page_or_my_plan(
     expect(page.get_by_text("There is no plan kept on this phone.")).to_be_visible()
     check("my plan, none")
     assert not reports, "\n\n".join(reports)
+
+
+def test_searching_as_you_type_with_no_signal_shows_the_offline_page(
+    phone: BrowserContext, site: str
+) -> None:
+    page = phone.new_page()
+    install(page, site)
+    page.goto(site + "/search/")
+    phone.set_offline(True)
+    page.get_by_label("Search backcare").press_sequentially("ice")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    expect(page.get_by_role("link", name="Call 999")).to_be_visible()
+
+
+def test_answering_a_question_with_no_signal_shows_the_offline_page(
+    phone: BrowserContext, site: str
+) -> None:
+    page = phone.new_page()
+    install(page, site)
+    start_check(page, site)
+    phone.set_offline(True)
+    page.get_by_label("No", exact=True).check()
+    button(page, "Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    expect(page.get_by_role("link", name="Call 999")).to_be_visible()
