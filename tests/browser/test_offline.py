@@ -327,7 +327,7 @@ def test_a_kept_plan_is_only_the_plan_text_and_is_read_offline_then_deleted(
     keep = button(page, "Keep this plan on this phone")
     expect(keep).to_be_visible()
     keep.click()
-    expect(page.get_by_text("Kept on this phone.")).to_be_visible()
+    expect(page.locator("#kept-plan-done")).to_be_visible()
     expect(page.locator("#announcer")).to_contain_text("Kept on this phone.")
 
     stored = storage(page)
@@ -371,7 +371,9 @@ def test_clear_my_answers_offers_to_delete_a_kept_plan(at_outcome: Page, site: s
     offer = page.get_by_text("You also kept a plan on this phone.")
     expect(offer).to_be_visible()
     button(page, "Delete the kept plan too").click()
-    expect(page.get_by_text("The plan kept on this phone has been deleted.")).to_be_visible()
+    expect(page.locator("[data-kept-plan-offer]")).to_have_text(
+        "The plan kept on this phone has been deleted."
+    )
     assert storage(page)["local"] == {}
 
 
@@ -419,7 +421,7 @@ def test_axe_finds_no_violation_on_the_offline_page_or_my_plan(
             reports.append(f"{name}\n{results.generate_report()}")
 
     button(page, "Keep this plan on this phone").click()
-    expect(page.get_by_text("Kept on this phone.")).to_be_visible()
+    expect(page.locator("#kept-plan-done")).to_be_visible()
     check("outcome, plan kept")
     phone.set_offline(True)
     page.goto(site + "/causes/stress-and-tension/")
