@@ -51,9 +51,11 @@ READ_STORAGE = """async () => {
 
 
 @pytest.fixture
-def phone(new_context: Callable[..., BrowserContext]) -> BrowserContext:
+def phone(browser: Browser, browser_context_args: dict[str, Any]) -> Iterator[BrowserContext]:
     """A fresh phone-sized browser that lets the site install its service worker."""
-    return new_context(service_workers="allow")
+    context = browser.new_context(**{**browser_context_args, "service_workers": "allow"})
+    yield context
+    context.close()
 
 
 @pytest.fixture
