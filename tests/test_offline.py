@@ -227,3 +227,11 @@ def test_the_privacy_page_says_what_is_kept_on_the_phone(
     assert "Keep this plan on this phone" in page
     assert 'href="/my-plan/"' in page
     assert "Nothing from the symptom checker is kept" in page
+
+
+@pytest.mark.parametrize("url", ["/sw.js", "/manifest.webmanifest", "/offline/", "/my-plan/"])
+def test_the_new_addresses_answer_only_get(client: Client, content: LoadReport, url: str) -> None:
+    assert client.get(url).status_code == 200
+    assert client.get(url, {"x": "<script>"}).status_code == 200
+    for method in ("post", "put", "delete", "patch"):
+        assert getattr(client, method)(url).status_code == 405
