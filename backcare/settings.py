@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "backcare.contentfiles",
     "backcare.articles",
     "backcare.triage",
+    "backcare.offline",
     "backcare.editorial",
 ]
 

@@ -7,6 +7,7 @@ from backcare.articles import views as article_views
 from backcare.articles.sitemaps import PagesSitemap
 from backcare.core import views as core_views
 from backcare.core.pagecache import public_page
+from backcare.offline import views as offline_views
 
 urlpatterns = [
     path("", article_views.home, name="home"),
@@ -21,6 +22,11 @@ urlpatterns = [
         name="sitemap",
     ),
     path("healthz", core_views.healthz, name="healthz"),
+    # At the root, so the service worker may look after every page of the site.
+    path("sw.js", offline_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline_views.manifest, name="manifest"),
+    path("offline/", offline_views.offline, name="offline"),
+    path("my-plan/", offline_views.my_plan, name="my_plan"),
     path("preview/", include("backcare.editorial.urls")),
     path(settings.BACKCARE_ADMIN_PATH, admin.site.urls),
 ]

@@ -57,7 +57,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     # A phone-sized screen: that is how most people in pain will use it.
-    return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
+    # No service worker unless a test asks for one (tests/browser/test_offline.py): its
+    # background fetches would otherwise outlive the test and race the database flush.
+    return {
+        **browser_context_args,
+        "viewport": {"width": 390, "height": 844},
+        "service_workers": "block",
+    }
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ from .models import current_content_version
 # Never public pages: not worth a lookup (which costs a query for the content version).
 NOT_CACHED = ("/check/", "/preview/", "/static/", "/healthz")
 VARIES_ON = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST")
+# On a public page answered to a request without a session: the content version it shows.
+# The service worker keeps only pages that carry it (see docs/offline.md).
+OFFLINE_HEADER = "X-Content-Version"
 
 
 def public_page[V: Callable[..., HttpResponse]](view: V) -> V:
@@ -58,7 +61,7 @@ class PublicPageCacheMiddleware:
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
-            return response
+            return self.mark_keepable(request, response, version)
         response = self.get_response(request)
         if self.may_cache(response):
             headers = list(response.items())
@@ -67,6 +70,15 @@ class PublicPageCacheMiddleware:
                 (response.status_code, headers, response.content),
                 settings.BACKCARE_PAGE_CACHE_SECONDS,
             )
+            self.mark_keepable(request, response, version)
+        return response
+
+    @staticmethod
+    def mark_keepable(request: HttpRequest, response: HttpResponse, version: int) -> HttpResponse:
+        """Tell the service worker it may keep this page: only when the request carried no
+        session, so nothing kept on a phone was ever answered to someone's symptom check."""
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            response[OFFLINE_HEADER] = str(version)
         return response
 
     @staticmethod

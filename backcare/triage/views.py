@@ -265,10 +265,12 @@ def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
     return result
 
 
-def as_text(request: HtmxHttpRequest, plan: Plan) -> str:
+def as_text(request: HtmxHttpRequest, plan: Plan, kept: bool = False) -> str:
     """The plan as plain text, to copy or download. A plain str, not the SafeString
-    render_to_string gives: it is editors' text, escaped when put into a page."""
-    text = render_to_string("triage/plan.txt", {"plan": plan}, request)
+    render_to_string gives: it is editors' text, escaped when put into a page. `kept`: the
+    copy a person may keep on their phone, which leaves out their answers ("What to tell
+    the doctor")."""
+    text = render_to_string("triage/plan.txt", {"plan": plan, "kept": kept}, request)
     return text[:]  # slicing drops the "safe" mark (str() would keep it)
 
 
@@ -285,6 +287,7 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
         "outcome": outcome,
         "plan": plan,
         "plan_text": as_text(request, plan),
+        "kept_text": as_text(request, plan, kept=True),
         "back_url": back_url(outcome, None),
     }
     return render_check(request, "triage/result.html", context)
@@ -318,5 +321,10 @@ def clear(request: HtmxHttpRequest) -> HttpResponse:
     """Delete the answers and the session that held them."""
     request.session.flush()
     wipe_log()
-    messages.success(request, "Your answers have been cleared. Nothing about them is kept.")
+    messages.success(
+        request,
+        "Your answers have been cleared. Nothing about them is kept.",
+        # The start page then offers to delete a plan kept on the phone as well.
+        extra_tags="answers-cleared",
+    )
     return SeeOther(url("start"))

@@ -55,3 +55,154 @@ document.addEventListener("htmx:responseError", function (event) {
   if (config && config.verb !== "get") path = window.location.href;
   window.location.assign(path || window.location.href);
 });
+
+// Offline use and a plan kept on this phone (docs/offline.md) ------------------------------
+
+// The service worker is registered only once the page has loaded, so a first visit is no
+// heavier: it then stores the pages kept for offline use in the background.
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", function () {
+    navigator.serviceWorker.register("/sw.js").catch(function () {
+      // No worker (a private window, say): the site works as before, online only.
+    });
+  });
+}
+
+// A kept plan is its text only, under one key, in this browser's own storage. It is
+// never sent anywhere, and is deleted from "My plan" or after "Clear my answers".
+var KEPT_PLAN_KEY = "backcare-plan";
+
+function planStorage() {
+  try {
+    return window.localStorage; // may throw where storage is blocked
+  } catch (error) {
+    return null;
+  }
+}
+
+function keptPlan() {
+  var storage = planStorage();
+  try {
+    return storage ? storage.getItem(KEPT_PLAN_KEY) : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+function deleteKeptPlan() {
+  var storage = planStorage();
+  if (storage) storage.removeItem(KEPT_PLAN_KEY);
+}
+
+function announce(text) {
+  var region = document.getElementById("announcer");
+  if (!region) return;
+  region.textContent = "";
+  window.setTimeout(function () {
+    region.textContent = text;
+  }, 50);
+}
+
+// The outcome page: "Keep this plan on this phone".
+function setUpKeepPlan(root) {
+  root.querySelectorAll(".keep-plan-button").forEach(function (button) {
+    var source = document.getElementById(button.dataset.plan);
+    var done = document.getElementById(button.dataset.done);
+    if (!planStorage() || !source || !done) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      try {
+        planStorage().setItem(KEPT_PLAN_KEY, JSON.parse(source.textContent));
+      } catch (error) {
+        done.textContent = "Sorry, this phone would not keep the plan. You can download it instead.";
+        done.hidden = false;
+        announce(done.textContent);
+        return;
+      }
+      done.hidden = false;
+      announce(done.textContent);
+    });
+  });
+}
+
+// Shows the kept text as headings, lists and paragraphs (as text, never as markup).
+function showPlan(container, text) {
+  var list = null;
+  container.textContent = "";
+  text.split("\n").forEach(function (line, index) {
+    line = line.trim();
+    if (index === 0 || !line) {
+      list = null; // the first line names the site; the page has its own heading
+      return;
+    }
+    var node;
+    if (line.indexOf("- ") === 0) {
+      if (!list) list = container.appendChild(document.createElement("ul"));
+      node = list.appendChild(document.createElement("li"));
+      node.textContent = line.slice(2);
+      return;
+    }
+    list = null;
+    var heading = /:$/.test(line) || index === 2;
+    node = document.createElement(heading ? "h2" : "p");
+    node.textContent = heading ? line.replace(/:$/, "") : line;
+    container.appendChild(node);
+  });
+}
+
+// "My plan": the kept plan, or a note that there is none; and deleting it.
+function setUpMyPlan() {
+  var view = document.getElementById("kept-plan");
+  if (!view) return;
+  var none = document.getElementById("kept-plan-none");
+  var text = keptPlan();
+  document.getElementById("kept-plan-no-script").hidden = true;
+  if (!text) {
+    none.hidden = false;
+    return;
+  }
+  showPlan(document.getElementById("kept-plan-text"), text);
+  view.hidden = false;
+  document.getElementById("delete-kept-plan").addEventListener("click", function () {
+    deleteKeptPlan();
+    view.hidden = true;
+    var deleted = document.getElementById("kept-plan-deleted");
+    deleted.hidden = false;
+    deleted.focus(); // read out as it takes focus
+  });
+}
+
+// After "Clear my answers": offer to delete a kept plan too.
+function setUpKeptPlanOffer(root) {
+  root.querySelectorAll("[data-kept-plan-offer]").forEach(function (offer) {
+    if (!keptPlan()) return;
+    offer.hidden = false;
+    offer.querySelector("[data-delete-kept-plan]").addEventListener("click", function () {
+      deleteKeptPlan();
+      offer.textContent = "";
+      var done = offer.appendChild(document.createElement("p"));
+      done.textContent = "The plan kept on this phone has been deleted.";
+      announce(done.textContent);
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  setUpKeepPlan(document);
+  setUpMyPlan();
+  setUpKeptPlanOffer(document);
+});
+// With no signal, a request htmx sends gets no answer at all. Load the address as a page
+// instead (or the page it was on, for a form), so the service worker can show its kept
+// copy, or the offline page with the emergency number, rather than nothing happening.
+document.addEventListener("htmx:sendError", function (event) {
+  var config = event.detail.requestConfig;
+  var path = event.detail.pathInfo && event.detail.pathInfo.finalRequestPath;
+  if (config && config.verb !== "get") path = window.location.href;
+  window.location.assign(path || window.location.href);
+});
+
+// "Clear my answers" is a boosted form: the page it leads to is swapped in by htmx.
+document.addEventListener("htmx:afterSettle", function (event) {
+  if (event.detail.elt && event.detail.elt.querySelectorAll) setUpKeptPlanOffer(event.detail.elt);
+});
