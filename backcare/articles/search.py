@@ -15,6 +15,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -122,6 +123,8 @@ class Index:
         self.pages = list(pages)
         self.lock = threading.Lock()
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        # Closed when the index is dropped (a newer one replaces it), not left to the GC.
+        weakref.finalize(self, self.db.close)
         self.db.execute(
             "CREATE VIRTUAL TABLE docs USING fts5(title, names, summary, body, "
             "tokenize='unicode61 remove_diacritics 2')"
