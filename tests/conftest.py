@@ -102,7 +102,8 @@ def seeded_flow(django_db_setup: None, django_db_blocker: Any) -> Flow:
 
 @pytest.fixture(autouse=True)
 def empty_cache() -> Iterator[None]:
-    """The published flow, public pages and the search index are kept; each test starts with none."""
+    """The published flow, public pages and the search index are kept; each test starts
+    with none."""
     from django.core.cache import caches
 
     from backcare.articles.search import forget_index

@@ -50,9 +50,7 @@ class Scored:
 
 def cases() -> list[Case]:
     raw = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))
-    return [
-        Case(item["query"], tuple(item.get("top3", [])), item.get("first")) for item in raw
-    ]
+    return [Case(item["query"], tuple(item.get("top3", [])), item.get("first")) for item in raw]
 
 
 def run() -> list[Scored]:

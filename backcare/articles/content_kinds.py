@@ -13,7 +13,7 @@ from backcare.contentfiles.files import ContentError, markdown_text, read_markdo
 from backcare.contentfiles.kinds import Kind, Record, check_keys, clean_field, slug_list
 
 from .markdown import render_markdown
-from .models import CONTENT_MODELS, ContentItem, SearchWords, Status
+from .models import ALL_CONTENT_MODELS, ContentItem, Status
 
 # Fields a file may leave out, with the value that means.
 OPTIONAL = {"reviewed_by": "", "also_known_as": ""}
@@ -167,7 +167,7 @@ def leave_out_defaults(data: dict[str, Any]) -> None:
 
 
 def article_kinds() -> list[ItemKind]:
-    kinds = {model: ItemKind(model) for model in (*CONTENT_MODELS, SearchWords)}
+    kinds = {model: ItemKind(model) for model in ALL_CONTENT_MODELS}
     for model, kind in kinds.items():
         for name in model.relation_fields:
             target = model._meta.get_field(name).related_model

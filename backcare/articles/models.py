@@ -316,7 +316,9 @@ def first_paragraph_under(markdown: str, heading: str) -> str:
     lines = markdown.split("\n")
     try:
         start = next(
-            i for i, line in enumerate(lines) if line.lstrip("#").strip() == heading and line[:1] == "#"
+            i
+            for i, line in enumerate(lines)
+            if line.lstrip("#").strip() == heading and line[:1] == "#"
         )
     except StopIteration:
         return ""
@@ -367,6 +369,8 @@ CONTENT_MODELS: tuple[type[ContentItem], ...] = (
     Remedy,
     RedFlag,
 )
+# Everything kept as content: the pages, and the search words list.
+ALL_CONTENT_MODELS: tuple[type[ContentItem], ...] = (*CONTENT_MODELS, SearchWords)
 
 
 def all_published_pages(kinds: Iterable[type[ContentItem]] = CONTENT_MODELS) -> list[ContentItem]:

@@ -33,10 +33,14 @@ MAX_QUERY_LENGTH = 100
 MAX_WORDS = 16
 # Relevance weights of the indexed columns: title, other names, summary, body.
 WEIGHTS = (10.0, 8.0, 4.0, 1.0)
-# Added to the score of a page for each of its other names the query holds, word for word.
+# At most this many results, and none scoring below this share of the best: every page
+# says "back", and a list of all of them helps nobody. Warning signs found are always kept.
+MAX_RESULTS = 10
+MIN_SHARE_OF_BEST = 0.2
+# Added to a page's score for each word of each of its other names that the query holds.
 NAME_BONUS = 10.0
 # Warning signs in this order: the most urgent first.
-URGENCY = {level: rank for rank, level in enumerate(CareLevel)}
+URGENCY: dict[str, int] = {level.value: rank for rank, level in enumerate(CareLevel)}
 
 _WORD = re.compile(r"[a-z0-9]+")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
@@ -51,7 +55,7 @@ STOP_WORDS = frozenset(
     other our ours ourselves out over own really same she should so some such than that
     thats the their theirs them themselves then there these they this those through to too
     under until up very was we were what whats when where which while who whom why will
-    with would you your yours yourself yourselves get got getting please bit lot""".split()
+    with would you your yours yourself yourselves get got getting please bit lot""".split()  # noqa: SIM905
 )
 # How many letters a word may be wrong by, by its length; shorter words are not corrected.
 MIN_CORRECTED_LENGTH = 4
@@ -211,15 +215,27 @@ class Index:
             if any(names <= terms for names in described)
         }
         results = []
+        text_scores: dict[int, float] = {}
         for rowid, bm25 in rows:
             page = self.pages[rowid]
-            named = sum(name <= terms for name in self.names[rowid])
+            # A longer name is a surer sign the person means this page.
+            named = sum(len(name) for name in self.names[rowid] if name <= terms)
             warning = isinstance(page, RedFlag) and page.slug in warned
-            results.append(Result(page, -bm25 + NAME_BONUS * named, warning))
+            result = Result(page, -bm25 + NAME_BONUS * named, warning)
+            text_scores[id(result)] = -bm25
+            results.append(result)
         # Warning signs the query describes first, the most urgent first; then relevance
         # (FTS5's bm25 is lower for a better match, so its negative is the score).
         results.sort(key=lambda r: (_warning_rank(r), -r.score, r.page.order, r.page.title))
-        outcome.results = results
+        # The cut-off compares how well the words match, leaving out the names' bonus.
+        best = max(text_scores.values(), default=0.0)
+        outcome.results = [
+            r
+            for r in results
+            if r.warning
+            or r.score > text_scores[id(r)]
+            or text_scores[id(r)] >= MIN_SHARE_OF_BEST * best
+        ][: max(MAX_RESULTS, len(warned))]
         outcome.warnings = [warned[r.page.slug] for r in results if r.warning]
         return outcome
 

@@ -8,129 +8,310 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_history_versions_and_sign_off'),
+        ("articles", "0002_history_versions_and_sign_off"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SearchWords',
+            name="SearchWords",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('slug', models.SlugField(help_text='The last part of the page address. Changing it breaks links to the page.', max_length=80, unique=True)),
-                ('title', models.CharField(max_length=120)),
-                ('summary', models.TextField(help_text='One or two plain sentences, shown first.', max_length=300)),
-                ('also_known_as', models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300)),
-                ('body', models.TextField(help_text='Markdown. Start each section with ## and a heading.')),
-                ('body_html', models.TextField(default='', editable=False)),
-                ('order', models.PositiveIntegerField(default=0, help_text='Lower numbers are listed first.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published')], default='draft', max_length=12)),
-                ('last_reviewed', models.DateField()),
-                ('next_review_due', models.DateField()),
-                ('source', models.CharField(help_text='What the facts on this page are based on.', max_length=300)),
-                ('reviewed_by', models.CharField(blank=True, help_text='The clinical reviewer who signed off the published version.', max_length=120)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_data', models.JSONField(blank=True, editable=False, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('loaded_fingerprint', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The last part of the page address. Changing it breaks links to the page.",
+                        max_length=80,
+                        unique=True,
+                    ),
+                ),
+                ("title", models.CharField(max_length=120)),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="One or two plain sentences, shown first.", max_length=300
+                    ),
+                ),
+                (
+                    "also_known_as",
+                    models.CharField(
+                        blank=True,
+                        help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown. Start each section with ## and a heading."
+                    ),
+                ),
+                ("body_html", models.TextField(default="", editable=False)),
+                (
+                    "order",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Lower numbers are listed first."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("last_reviewed", models.DateField()),
+                ("next_review_due", models.DateField()),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="What the facts on this page are based on.", max_length=300
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="The clinical reviewer who signed off the published version.",
+                        max_length=120,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "published_data",
+                    models.JSONField(
+                        blank=True,
+                        editable=False,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        null=True,
+                    ),
+                ),
+                ("loaded_fingerprint", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
-                'verbose_name': 'search words',
-                'verbose_name_plural': 'search words',
-                'ordering': ['order', 'title'],
-                'abstract': False,
-                'default_permissions': ('add', 'change', 'delete', 'view', 'publish'),
+                "verbose_name": "search words",
+                "verbose_name_plural": "search words",
+                "ordering": ["order", "title"],
+                "abstract": False,
+                "default_permissions": ("add", "change", "delete", "view", "publish"),
             },
         ),
         migrations.AddField(
-            model_name='cause',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="cause",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="condition",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='exercise',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="exercise",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcause',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="historicalcause",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcondition',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="historicalcondition",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalexercise',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="historicalexercise",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprevention',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="historicalprevention",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalredflag',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="historicalredflag",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalremedy',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="historicalremedy",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='prevention',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="prevention",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='redflag',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="redflag",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='remedy',
-            name='also_known_as',
-            field=models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300),
+            model_name="remedy",
+            name="also_known_as",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                max_length=300,
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalSearchWords',
+            name="HistoricalSearchWords",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('slug', models.SlugField(help_text='The last part of the page address. Changing it breaks links to the page.', max_length=80)),
-                ('title', models.CharField(max_length=120)),
-                ('summary', models.TextField(help_text='One or two plain sentences, shown first.', max_length=300)),
-                ('also_known_as', models.CharField(blank=True, help_text='Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.', max_length=300)),
-                ('body', models.TextField(help_text='Markdown. Start each section with ## and a heading.')),
-                ('order', models.PositiveIntegerField(default=0, help_text='Lower numbers are listed first.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published')], default='draft', max_length=12)),
-                ('last_reviewed', models.DateField()),
-                ('next_review_due', models.DateField()),
-                ('source', models.CharField(help_text='What the facts on this page are based on.', max_length=300)),
-                ('reviewed_by', models.CharField(blank=True, help_text='The clinical reviewer who signed off the published version.', max_length=120)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The last part of the page address. Changing it breaks links to the page.",
+                        max_length=80,
+                    ),
+                ),
+                ("title", models.CharField(max_length=120)),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="One or two plain sentences, shown first.", max_length=300
+                    ),
+                ),
+                (
+                    "also_known_as",
+                    models.CharField(
+                        blank=True,
+                        help_text="Other names people use for this, separated by commas (for search). On a warning sign, each name also makes search show this sign first.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown. Start each section with ## and a heading."
+                    ),
+                ),
+                (
+                    "order",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Lower numbers are listed first."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("last_reviewed", models.DateField()),
+                ("next_review_due", models.DateField()),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="What the facts on this page are based on.", max_length=300
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="The clinical reviewer who signed off the published version.",
+                        max_length=120,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical search words',
-                'verbose_name_plural': 'historical search words',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical search words",
+                "verbose_name_plural": "historical search words",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
