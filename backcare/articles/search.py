@@ -96,6 +96,7 @@ class Result:
     page: ContentItem
     score: float
     warning: bool = False
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,6 @@ class Outcome:
     warnings: list[WarningSign] = field(default_factory=list)
     # The query with its misspelt words corrected, when any were.
     suggestion: str = ""
-
-
-@dataclass(frozen=True)
-class _Synonym:
-    phrase: tuple[str, ...]  # stems, stop words included, in order
-    means: tuple[str, ...]
 
 
 class Index:
@@ -140,17 +135,21 @@ class Index:
             for text in texts:
                 surface.update(words(text))
             rows.append((rowid, *(" ".join(index_terms(text)) for text in texts)))
+        # Worked out once: reversing a URL for every result of every search adds up.
+        self.urls = [page.get_absolute_url() for page in self.pages]
         self.db.executemany(
             "INSERT INTO docs(rowid, title, names, summary, body) VALUES (?, ?, ?, ?, ?)", rows
         )
-        self.synonyms: list[_Synonym] = []
+        # Each phrase of the search words list (as stems, stop words kept) -> what it means.
+        self.synonyms: dict[tuple[str, ...], set[str]] = {}
         for entry in entries:
-            means = tuple(term for name in entry.means for term in index_terms(name))
+            means = {term for name in entry.means for term in index_terms(name)}
             for phrase in entry.phrases:
                 surface.update(words(phrase))
                 phrase_stems = tuple(stems(words(phrase)))
                 if phrase_stems and means:
-                    self.synonyms.append(_Synonym(phrase_stems, means))
+                    self.synonyms.setdefault(phrase_stems, set()).update(means)
+        self.phrase_lengths = sorted({len(phrase) for phrase in self.synonyms})
         # Each page's other names, each as the stems a query must hold to name it.
         self.names: list[list[frozenset[str]]] = [
             [n for n in (frozenset(index_terms(name)) for name in page.other_names()) if n]
@@ -221,7 +220,7 @@ class Index:
             # A longer name is a surer sign the person means this page.
             named = sum(len(name) for name in self.names[rowid] if name <= terms)
             warning = isinstance(page, RedFlag) and page.slug in warned
-            result = Result(page, -bm25 + NAME_BONUS * named, warning)
+            result = Result(page, -bm25 + NAME_BONUS * named, warning, self.urls[rowid])
             text_scores[id(result)] = -bm25
             results.append(result)
         # Warning signs the query describes first, the most urgent first; then relevance
@@ -242,18 +241,10 @@ class Index:
     def expand(self, query_stems: list[str]) -> set[str]:
         """The words that the query's phrases mean, from the search words list."""
         found: set[str] = set()
-        for synonym in self.synonyms:
-            if contains(query_stems, synonym.phrase):
-                found.update(synonym.means)
+        for n in self.phrase_lengths:
+            for i in range(len(query_stems) - n + 1):
+                found.update(self.synonyms.get(tuple(query_stems[i : i + n]), ()))
         return found
-
-
-def contains(query_stems: Sequence[str], phrase: Sequence[str]) -> bool:
-    """True if the phrase's stems appear in the query's, together and in order."""
-    n = len(phrase)
-    return any(
-        tuple(query_stems[i : i + n]) == tuple(phrase) for i in range(len(query_stems) - n + 1)
-    )
 
 
 def _warning_rank(result: Result) -> int:
@@ -297,7 +288,9 @@ def build_index() -> Index:
     entries: list[synonyms.Entry] = []
     for item in SearchWords.objects.published().order_by("slug"):
         entries.extend(synonyms.parse(item.published_version().body))
-    return Index(all_published_pages(), entries)
+    # In Python's order, not the database's collation: the same on SQLite and PostgreSQL.
+    pages = sorted(all_published_pages(), key=lambda page: (type(page).__name__, page.slug))
+    return Index(pages, entries)
 
 
 def search(query: str) -> Outcome:

@@ -47,9 +47,7 @@ def test_without_javascript_did_you_mean_leads_to_the_corrected_search(
     expect(page.get_by_text("Did you mean")).to_have_count(0)
 
 
-def test_live_results_announce_the_warning_sign_before_the_results(
-    page: Page, site: str
-) -> None:
+def test_live_results_announce_the_warning_sign_before_the_results(page: Page, site: str) -> None:
     page.goto(site + "/search/")
     type_query(page, "chest pain")
     expect(page.locator(".search-warning")).to_be_visible()
