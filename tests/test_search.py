@@ -295,3 +295,38 @@ def test_a_draft_edit_to_a_page_is_not_searchable(content: LoadReport) -> None:
     massage.status = Status.DRAFT
     massage.save()
     assert "massage" not in slugs("kumquats")
+
+
+# The search words list in the admin ------------------------------------------------------
+
+
+def test_editors_change_the_search_words_in_the_admin_and_reviewers_publish_them(
+    content: LoadReport, editor: object, reviewer: object
+) -> None:
+    from .test_admin import logged_in, save
+
+    words = SearchWords.objects.get(slug="synonyms")
+    edited = words.body + "\n- flibbertigibbet = massage\n"
+    assert logged_in(editor).get("/admin/articles/searchwords/").status_code == 200
+    response = save(logged_in(editor), words, button="_send_for_review", body=edited)
+    assert response.status_code == 302
+    words.refresh_from_db()
+    assert words.status == Status.IN_REVIEW
+    assert "massage" not in slugs("flibbertigibbet")
+    save(logged_in(reviewer), words, button="_publish")
+    assert slugs("flibbertigibbet")[0] == "massage"
+
+
+def test_a_bad_line_typed_in_the_admin_is_refused_and_kept_in_the_form(
+    content: LoadReport, editor: object
+) -> None:
+    from .test_admin import logged_in, save
+
+    words = SearchWords.objects.get(slug="synonyms")
+    bad = words.body + "\n- flibbertigibbet means massage\n"
+    response = save(logged_in(editor), words, body=bad)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "needs exactly one =" in html and "flibbertigibbet means massage" in html
+    words.refresh_from_db()
+    assert "flibbertigibbet" not in words.body
