@@ -108,14 +108,21 @@ def seeded_flow(django_db_setup: None, django_db_blocker: Any) -> Flow:
 
 @pytest.fixture(autouse=True)
 def empty_cache() -> Iterator[None]:
-    """The published flow and public pages are cached; each test starts with none."""
+    """The published flow, public pages and the search index are kept; each test starts
+    with none."""
     from django.core.cache import caches
 
+    from backcare.articles.search import forget_index
+
+    # The search index is keyed on the content version, which starts again in each
+    # test's database: a number seen before does not mean the same content here.
     for alias in ("default", "pages", "steps"):
         caches[alias].clear()
+    forget_index()
     yield
     for alias in ("default", "pages", "steps"):
         caches[alias].clear()
+    forget_index()
 
 
 def make_staff(django_user_model: Any, username: str, group: str) -> Any:

@@ -30,6 +30,7 @@ def form_data(obj: Any, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": obj.title,
         "summary": obj.summary,
+        "also_known_as": obj.also_known_as,
         "body": obj.body,
         "next_review_due": obj.next_review_due.isoformat(),
         "source": obj.source,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
-from backcare.articles.models import CONTENT_MODELS, Remedy, Status
+from backcare.articles.models import ALL_CONTENT_MODELS, Remedy, Status
 from backcare.contentfiles.files import ContentError, markdown_text, read_markdown, yaml_text
 from backcare.contentfiles.loader import LoadReport, load
 from backcare.contentfiles.registry import all_kinds
@@ -57,7 +57,7 @@ def delete_all_content() -> None:
     Choice.objects.update(goto=None)
     Question.objects.all().delete()
     Disposition.objects.all().delete()
-    for model in reversed(CONTENT_MODELS):
+    for model in reversed(ALL_CONTENT_MODELS):
         model.objects.all().delete()
 
 

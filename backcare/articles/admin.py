@@ -22,6 +22,7 @@ from backcare.editorial.admin import ConflictCheckingForm, HistoryAdminMixin
 from .models import (
     CONTENT_MODELS,
     ContentItem,
+    SearchWords,
     Status,
 )
 
@@ -67,6 +68,17 @@ class ContentItemForm(ConflictCheckingForm):
             ),
             "summary": forms.Textarea(attrs={"rows": 3}),
             "cautions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class SearchWordsForm(ContentItemForm):
+    class Meta(ContentItemForm.Meta):
+        help_texts = {
+            "body": (
+                "One entry a line: - their words, more words = our words. A search holding "
+                "any phrase on the left also looks for the words on the right. Lines "
+                "starting with ## (headings) or > (notes) are skipped."
+            )
         }
 
 
@@ -163,7 +175,9 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         model: type[ContentItem] = self.model
-        content = ["title", "slug", "summary", *model.extra_fields, "body", "rendered_preview"]
+        names = [] if model is SearchWords else ["also_known_as"]
+        content = ["title", "slug", "summary", *names, *model.extra_fields, "body"]
+        content.append("rendered_preview")
         fieldsets: list[Any] = [(None, {"fields": content})]
         if model.relation_fields:
             fieldsets.append(("Links to other pages", {"fields": list(model.relation_fields)}))
@@ -307,7 +321,7 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
                 reverse(
                     "editorial:preview", args=[self.opts.app_label, self.opts.model_name, obj.pk]
                 )
-                if obj
+                if obj and self.model in CONTENT_MODELS
                 else None
             ),
             public_url=obj.get_absolute_url() if obj and obj.published_data else None,
@@ -315,12 +329,18 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def view_on_site(self, obj: ContentItem) -> str:
-        if obj.published_data is not None and obj.status == Status.PUBLISHED:
+        published = obj.published_data is not None and obj.status == Status.PUBLISHED
+        if published or self.model not in CONTENT_MODELS:
             return obj.get_absolute_url()
         return reverse(
             "editorial:preview", args=[self.opts.app_label, self.opts.model_name, obj.pk]
         )
 
 
+class SearchWordsAdmin(ContentItemAdmin):
+    form = SearchWordsForm
+
+
 for content_model in CONTENT_MODELS:
     admin.site.register(content_model, ContentItemAdmin)
+admin.site.register(SearchWords, SearchWordsAdmin)

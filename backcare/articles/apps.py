@@ -16,9 +16,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self) -> None:
-        from .models import CONTENT_MODELS
+        from .models import ALL_CONTENT_MODELS
 
-        for model in CONTENT_MODELS:
+        for model in ALL_CONTENT_MODELS:
             post_save.connect(content_changed, sender=model, dispatch_uid=f"bump-{model}")
             post_delete.connect(content_changed, sender=model, dispatch_uid=f"bump-del-{model}")
             for name in model.relation_fields:

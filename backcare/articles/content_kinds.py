@@ -13,10 +13,10 @@ from backcare.contentfiles.files import ContentError, markdown_text, read_markdo
 from backcare.contentfiles.kinds import Kind, Record, check_keys, clean_field, slug_list
 
 from .markdown import render_markdown
-from .models import CONTENT_MODELS, ContentItem, Status
+from .models import ALL_CONTENT_MODELS, ContentItem, Status
 
 # Fields a file may leave out, with the value that means.
-OPTIONAL = {"reviewed_by": ""}
+OPTIONAL = {"reviewed_by": "", "also_known_as": ""}
 
 # The front matter key for what the public sees of an item that is not published now.
 PUBLISHED = "published"
@@ -74,6 +74,9 @@ class ItemKind(Kind):
             data[name] = clean_field(self.model, path, name, normalise(name, value))
         for name in self.model.relation_fields:
             data[name] = slug_list(path, name, raw.get(name))
+        problem = self.model.body_problem(data["body"])
+        if problem:
+            raise ContentError(path, "body", problem)
         if data["next_review_due"] < data["last_reviewed"]:
             raise ContentError(path, "next_review_due", "is before last_reviewed")
         return data
@@ -164,7 +167,7 @@ def leave_out_defaults(data: dict[str, Any]) -> None:
 
 
 def article_kinds() -> list[ItemKind]:
-    kinds = {model: ItemKind(model) for model in CONTENT_MODELS}
+    kinds = {model: ItemKind(model) for model in ALL_CONTENT_MODELS}
     for model, kind in kinds.items():
         for name in model.relation_fields:
             target = model._meta.get_field(name).related_model

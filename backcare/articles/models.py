@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, ClassVar, Self
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
@@ -22,6 +23,7 @@ from simple_history.models import HistoricalRecords
 from backcare.core.models import Versioned
 from backcare.core.placeholders import fill
 
+from . import synonyms
 from .markdown import render_markdown
 
 
@@ -66,6 +68,14 @@ class ContentItem(Versioned):
     )
     title = models.CharField(max_length=120)
     summary = models.TextField(max_length=300, help_text="One or two plain sentences, shown first.")
+    also_known_as = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=(
+            "Other names people use for this, separated by commas (for search). "
+            "On a warning sign, each name also makes search show this sign first."
+        ),
+    )
     body = models.TextField(help_text="Markdown. Start each section with ## and a heading.")
     body_html = models.TextField(editable=False, default="")
     order = models.PositiveIntegerField(default=0, help_text="Lower numbers are listed first.")
@@ -122,6 +132,20 @@ class ContentItem(Versioned):
         return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
 
     @classmethod
+    def body_problem(cls, body: str) -> str | None:
+        """Why a body cannot be used for this kind, if it cannot (most kinds take any)."""
+        return None
+
+    def clean(self) -> None:
+        super().clean()
+        problem = self.body_problem(self.body)
+        if problem:
+            raise ValidationError({"body": problem})
+
+    def other_names(self) -> list[str]:
+        return [name.strip() for name in self.also_known_as.split(",") if name.strip()]
+
+    @classmethod
     def content_fields(cls) -> tuple[str, ...]:
         """Plain fields a content file sets, in file order."""
         return (
@@ -133,6 +157,7 @@ class ContentItem(Versioned):
             "next_review_due",
             "source",
             "reviewed_by",
+            "also_known_as",
             *cls.extra_fields,
             "body",
         )
@@ -278,6 +303,62 @@ class RedFlag(ContentItem):
     class Meta(ContentItem.Meta):
         pass
 
+    def what_to_do(self) -> str:
+        """The plain instruction: the first paragraph under the body's "What to do" heading
+        (the summary if there is none), as plain text."""
+        return first_paragraph_under(self.body, WHAT_TO_DO) or self.summary
+
+
+WHAT_TO_DO = "What to do"
+
+
+def first_paragraph_under(markdown: str, heading: str) -> str:
+    lines = markdown.split("\n")
+    try:
+        start = next(
+            i
+            for i, line in enumerate(lines)
+            if line.lstrip("#").strip() == heading and line[:1] == "#"
+        )
+    except StopIteration:
+        return ""
+    paragraph: list[str] = []
+    for line in lines[start + 1 :]:
+        if line.startswith("#"):
+            break
+        if not line.strip():
+            if paragraph:
+                break
+            continue
+        paragraph.append(line.strip())
+    return " ".join(paragraph).replace("**", "").replace("__", "").strip()
+
+
+class SearchWords(ContentItem):
+    """People's own words for search, one list per item (the site has one, "synonyms").
+
+    Not a page: it is kept, reviewed and published like one so that a word which
+    changes what a person finds (a warning sign's name above all) is signed off too.
+    The body lists one entry per line: `- their words, more words = our words`."""
+
+    folder = "search"
+    url_name = "search"
+
+    class Meta(ContentItem.Meta):
+        verbose_name = "search words"
+        verbose_name_plural = "search words"
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:search")
+
+    @classmethod
+    def body_problem(cls, body: str) -> str | None:
+        try:
+            synonyms.parse(body)
+        except synonyms.SynonymError as exc:
+            return str(exc)
+        return None
+
 
 # In load order: a kind comes after the kinds it links to.
 CONTENT_MODELS: tuple[type[ContentItem], ...] = (
@@ -288,6 +369,8 @@ CONTENT_MODELS: tuple[type[ContentItem], ...] = (
     Remedy,
     RedFlag,
 )
+# Everything kept as content: the pages, and the search words list.
+ALL_CONTENT_MODELS: tuple[type[ContentItem], ...] = (*CONTENT_MODELS, SearchWords)
 
 
 def all_published_pages(kinds: Iterable[type[ContentItem]] = CONTENT_MODELS) -> list[ContentItem]:

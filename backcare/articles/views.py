@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -170,19 +171,31 @@ def item_detail(request: HttpRequest, model: type[ContentItem], slug: str) -> Ht
     return render_item(request, item.published_version())
 
 
-@public_page
+@public_page  # the empty search page only: the page cache never keeps a query's answer
 @require_GET
 @vary_on_headers("HX-Request")
 def search(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    status, error, results = 200, "", []
+    status, error, outcome = 200, "", search_module.Outcome()
     if len(query) > search_module.MAX_QUERY_LENGTH:
         status = 400
         error = f"Please use fewer words: at most {search_module.MAX_QUERY_LENGTH} letters."
-    else:
-        results = search_module.search(query)
-    context = {"query": query, "results": results, "error": error}
+    elif query:
+        outcome = search_module.search(query)
+    context = {
+        "query": query,
+        "error": error,
+        "results": [(r, TOPIC_BY_MODEL.get(type(r.page))) for r in outcome.results],
+        "warning": outcome.warnings[0] if outcome.warnings else None,
+        "more_warnings": outcome.warnings[1:],
+        "suggestion": outcome.suggestion,
+        "topics": TOPICS,
+    }
     template = "articles/search.html"
     if wants_fragment(request):
         template += "#results"
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if query:
+        # What someone searched for stays between them and us: no shared cache keeps it.
+        patch_cache_control(response, private=True, no_store=True)
+    return response

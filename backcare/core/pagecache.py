@@ -83,8 +83,8 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def cacheable_query(request: HttpRequest) -> bool:
-        # No query string at all: made-up addresses (/?x=1, /?x=2...) and searches (any
-        # words anyone types) would push the real pages out of the cache.
+        # No address with a query string is kept: made-up ones (/?x=1, /?x=2...) would
+        # push real pages out, and a search says what someone is worried about.
         return not request.GET
 
     @staticmethod

@@ -16,12 +16,12 @@ class BackcareAdminSite(admin.AdminSite):
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
-        from backcare.articles.models import CONTENT_MODELS
+        from backcare.articles.models import ALL_CONTENT_MODELS
         from backcare.triage.flows import flow_state
 
         today = timezone.localdate()
         overdue: list[dict[str, Any]] = []
-        for model in CONTENT_MODELS:
+        for model in ALL_CONTENT_MODELS:
             opts = model._meta
             if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
                 continue

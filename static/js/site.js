@@ -3,16 +3,22 @@
 
 // After htmx swaps in new content, tell screen readers what changed, through the
 // polite live region that stays outside every swap target.
+// Several parts may ask to be read (a warning sign, then the number of results): in order.
 document.addEventListener("htmx:afterSettle", function (event) {
   var source = event.detail.elt;
-  var node = source && source.querySelector ? source.querySelector("[data-announce]") : null;
-  if (!node && source && source.matches && source.matches("[data-announce]")) node = source;
+  var nodes = source && source.querySelectorAll ? Array.from(source.querySelectorAll("[data-announce]")) : [];
+  if (!nodes.length && source && source.matches && source.matches("[data-announce]")) nodes = [source];
   var region = document.getElementById("announcer");
-  if (node && region) {
+  if (nodes.length && region) {
+    var text = nodes
+      .map(function (node) {
+        return node.textContent.trim().replace(/\s+/g, " ");
+      })
+      .join(" ");
     region.textContent = "";
     // A fresh text node after a tick, so the same words twice are still read out.
     window.setTimeout(function () {
-      region.textContent = node.textContent.trim();
+      region.textContent = text;
     }, 50);
   }
 });

@@ -131,7 +131,7 @@ def test_search_as_you_type_swaps_results_announces_them_and_updates_the_url(
     search_as_you_type(page, "posture")
 
     results = page.locator("#search-results")
-    count = results.get_by_role("listitem").count()
+    count = results.locator(".search-result-list > li").count()
     assert count > 0
     expect(results.get_by_role("link", name="Poor posture", exact=True)).to_be_visible()
     plural = "" if count == 1 else "s"
