@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "backcare.contentfiles",
     "backcare.articles",
     "backcare.triage",
+    "backcare.governance",
     "backcare.editorial",
 ]
 
