@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -39,6 +40,8 @@ class CheckerOutcomesAdmin(ReadOnlyPage):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         today = timezone.localdate()
         since = stats.since_default(today)
         rows = stats.days(since, today)
@@ -76,21 +79,25 @@ class SafetyCaseAdmin(ReadOnlyPage):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         case = build()
+        heading, _, body = to_markdown(case).partition("\n") if case else ("", "", "")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Clinical safety case",
             "case": case,
+            "heading": heading.lstrip("# "),
             # Our own Markdown, rendered and cleaned exactly as page bodies are.
-            "html": mark_safe(render_markdown(to_markdown(case))) if case else "",  # noqa: S308
+            "html": mark_safe(render_markdown(body)),  # noqa: S308
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.change_list_template, context)
 
     def markdown_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
-            return HttpResponse("Not allowed.", status=403)
+            raise PermissionDenied
         case = build()
         if case is None:
             return HttpResponse("No flow is published yet.", status=404)
@@ -114,6 +121,8 @@ class FeedbackAdmin(admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         summary = (
             Feedback.objects.values("page", "outcome")
             .annotate(
