@@ -1,9 +1,9 @@
 """The clinical safety case and the outcome counts page, for clinical reviewers."""
 
 import inspect
-from io import StringIO
 import re
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
