@@ -216,3 +216,28 @@ def test_editors_see_feedback_per_page_least_useful_first(
     assert html.index("Heat after the first few days") < html.index("Easing a back spasm")
     assert "Say how long to use heat." in html
     assert "100%" in html
+
+
+def test_the_privacy_page_says_exactly_what_is_counted_and_kept(
+    client: Client, settings: Any
+) -> None:
+    settings.BACKCARE_FEEDBACK_DAYS = 90
+    html = client.get("/privacy/").content.decode()
+    for fact in (
+        "for that day, for the version of the questions you answered, for the advice",
+        "for the rule that decided it",
+        "the last question you were shown",
+        "no answers, no time of day, no internet address",
+        "your yes or no, the page, and the day",
+        "deleted after 90 days",
+        "Please do not write your name, contact details or anything about your health.",
+        "scrambled form of your internet address",
+    ):
+        assert fact in html, fact
+
+
+def test_the_privacy_page_says_when_nothing_is_counted(client: Client, settings: Any) -> None:
+    settings.BACKCARE_COUNT_CHECKS = False
+    html = client.get("/privacy/").content.decode()
+    assert "does not count how the symptom checker is used" in html
+    assert "When a check ends" not in html
