@@ -160,7 +160,7 @@ def test_the_outcomes_page_shows_a_chart_and_a_table_and_hides_small_numbers(
     add_counts("emergency", "numbness-or-weakness", 3)
     add_counts("self_care", "", 37)
     add_counts("gp", "severe-pain", 8, days_ago=1)
-    version = FlowVersion.objects.first()
+    version = FlowVersion.objects.get()
     StopCount.objects.create(
         day=timezone.localdate(), flow_version=version, question="fever", count=6
     )

@@ -133,12 +133,12 @@ def versions(limit: int = 6) -> list[VersionStats]:
         )
         rules[row["flow_version"]].append((row["rule"], LEVEL_NAMES[level], row["n"]))
     stops: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
+    for stop in (
         StopCount.objects.filter(flow_version__in=ids)
         .values("flow_version", "question")
         .annotate(n=Sum("count"))
     ):
-        stops[row["flow_version"]][row["question"]] = row["n"]
+        stops[stop["flow_version"]][stop["question"]] = stop["n"]
     result = []
     for version in chosen:
         flow = flow_from_data(version.data, version=str(version.pk))
