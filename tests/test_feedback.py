@@ -241,3 +241,18 @@ def test_the_privacy_page_says_when_nothing_is_counted(client: Client, settings:
     html = client.get("/privacy/").content.decode()
     assert "does not count how the symptom checker is used" in html
     assert "When a check ends" not in html
+
+
+def test_a_reviewer_can_delete_words_that_should_not_have_been_written(
+    client: Client, content: LoadReport, reviewer: Any, editor: Any
+) -> None:
+    send(client, useful="comment", comment="My name is Sam and my leg is numb.")
+    words = Feedback.objects.get()
+    staff = Client()
+    staff.force_login(editor)
+    assert "/delete/" not in staff.get("/admin/governance/feedback/").content.decode()
+    staff.force_login(reviewer)
+    delete_url = f"/admin/governance/feedback/{words.pk}/delete/"
+    assert delete_url in staff.get("/admin/governance/feedback/").content.decode()
+    assert staff.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Feedback.objects.exists()

@@ -152,6 +152,7 @@ class FeedbackAdmin(admin.ModelAdmin):
             "title": "Was this page useful?",
             "rows": rows,
             "keep_days": pages.keep_days(),
+            "can_delete": self.has_delete_permission(request),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.change_list_template, context)
