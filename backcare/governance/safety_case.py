@@ -111,7 +111,7 @@ class SafetyCaseData:
 
 def person(user: object | None) -> str:
     if user is None:
-        return "load_content (from files in content/, no reviewer recorded)"
+        return "load_content (no reviewer recorded)"
     full = getattr(user, "get_full_name", lambda: "")()
     return str(full or getattr(user, "get_username", lambda: str(user))())
 
@@ -337,7 +337,7 @@ def to_markdown(case: SafetyCaseData) -> str:
         "",
         "## Version history",
         "",
-        "| Version | Published | Published by (clinical reviewer) | Review asked by | Changes |",
+        "| Version | Published | Published by | Review asked by | Changes |",
         "| --- | --- | --- | --- | --- |",
     ]
     for row in case.history:
