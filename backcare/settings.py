@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "backcare.articles",
     "backcare.triage",
     "backcare.offline",
+    "backcare.governance",
     "backcare.editorial",
 ]
 
@@ -313,6 +314,14 @@ MESSAGE_STORAGE = "backcare.core.messages.HostCookieStorage"
 BACKCARE_PAGE_CACHE_SECONDS = env_int("BACKCARE_PAGE_CACHE_SECONDS", 600, minimum=0)
 # Symptom checker answers are deleted this long after the last answer.
 SESSION_COOKIE_AGE = env_int("BACKCARE_SESSION_SECONDS", 60 * 60, minimum=60)
+# Anonymous counts of where symptom checks end (docs/governance.md). Off: nothing counted.
+BACKCARE_COUNT_CHECKS = env_bool("BACKCARE_COUNT_CHECKS", True)
+# "Was this page useful?" answers are deleted this many days after they were given
+# (by `manage.py delete_old_feedback`, which operators schedule daily).
+BACKCARE_FEEDBACK_DAYS = env_int("BACKCARE_FEEDBACK_DAYS", 180, minimum=1)
+# At most this many feedback posts from one address in BACKCARE_FEEDBACK_WINDOW_SECONDS.
+BACKCARE_FEEDBACK_LIMIT = env_int("BACKCARE_FEEDBACK_LIMIT", 10, minimum=1)
+BACKCARE_FEEDBACK_WINDOW_SECONDS = env_int("BACKCARE_FEEDBACK_WINDOW_SECONDS", 3600, minimum=1)
 
 # Strict policy: nothing from other hosts, no inline code without a nonce.
 SECURE_CSP = {

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("backcare.articles.urls")),
     path("check/", include("backcare.triage.urls")),
     path("privacy/", core_views.privacy, name="privacy"),
+    path("feedback/", include("backcare.governance.urls")),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",

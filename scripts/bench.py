@@ -20,7 +20,8 @@ What it does, all on loopback:
 
 Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 BENCH_WARMUP_SECONDS (3), BENCH_SOAK_SECONDS (60), BENCH_SOAK_CONNECTIONS (64),
-BENCH_DATABASE_URL, BENCH_REDIS_URL; WEB_CONCURRENCY and GUNICORN_CMD_ARGS (e.g. --preload)
+BENCH_DATABASE_URL, BENCH_REDIS_URL; BACKCARE_COUNT_CHECKS=false for the outcome row with
+counting off; WEB_CONCURRENCY and GUNICORN_CMD_ARGS (e.g. --preload)
 reach both servers, other BACKCARE_* settings reach backcare.
 """
 
@@ -486,6 +487,35 @@ def start_check(steps: int = 2) -> CheckSession:
     return CheckSession(path, cookie, answered)
 
 
+def finish_check(limit: int = 40) -> str:
+    """A check answered to its outcome and confirmed: the Cookie header that shows it.
+
+    Finishing is what moves the anonymous count (triage.counting); showing the outcome
+    page counts nothing, so its row should read the same with BACKCARE_COUNT_CHECKS off."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(APP + "/check/", timeout=10) as response:
+        form = parse_form(response.read().decode())
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": form.csrf}).encode()
+    with opener.open(APP + form.action, data=data, timeout=10) as response:
+        url, html = response.geturl(), response.read().decode()
+    for _ in range(limit):
+        path = urllib.parse.urlsplit(url).path
+        if path == "/check/result/":
+            break
+        form = parse_form(html)
+        fields = {"csrfmiddlewaretoken": form.csrf}
+        if path != "/check/answers/":
+            calm = [a for a in ("no", "none", "better", "today") if a in form.answers]
+            fields["answer"] = calm[0] if calm else form.answers[0]
+        data = urllib.parse.urlencode(fields).encode()
+        with opener.open(APP + form.action, data=data, timeout=10) as response:
+            url, html = response.geturl(), response.read().decode()
+    else:
+        raise CouldNotRun(f"the check did not reach its outcome in {limit} answers")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
 @dataclass
 class StepSize:
     status: int
@@ -826,11 +856,14 @@ def main() -> int:
         say(f"symptom checker session: answered {', '.join(check.answered)}")
         say(f"htmx target: GET {check.next_step} with HX-Request: true and the session cookie")
         step_headers = {"HX-Request": "true", "Cookie": check.cookie}
+        counting = "on" if os.environ.get("BACKCARE_COUNT_CHECKS", "true") != "false" else "off"
+        outcome = {"Cookie": finish_check()}
         targets: list[tuple[str, str, dict[str, str]]] = [
             ("home /", APP + "/", {}),
             (f"article {ARTICLE}", APP + ARTICLE, {}),
             (f"htmx step {check.next_step}", APP + check.next_step, step_headers),
             (SEARCH_LABEL, APP + SEARCH, {}),
+            (f"outcome /check/result/ (counting {counting})", APP + "/check/result/", outcome),
             ("bare Django /", BARE + "/", {}),
             (SESSION_LABEL, SESSION + "/", {"Cookie": check.cookie}),
         ]
@@ -910,7 +943,7 @@ def main() -> int:
         if label in weight_of:
             w = weight_of[label]
             weight, count = kb(w.cdp_bytes), str(w.requests)
-        elif label in {SESSION_LABEL, SEARCH_LABEL}:
+        elif label in {SESSION_LABEL, SEARCH_LABEL} or label.startswith("outcome "):
             weight, count = "n/a", "n/a"
         else:
             weight, count = f"{kb(step.transferred)} ({kb(step.body_bytes)} body)", "1"
@@ -998,8 +1031,8 @@ def main() -> int:
     print("### Targets")
     misses = 0
     for label, result in results.items():
-        if label in {"bare Django /", SESSION_LABEL}:
-            continue
+        if label in {"bare Django /", SESSION_LABEL} or label.startswith("outcome "):
+            continue  # references; the outcome row is compared with a run with counting off
         ratio = result.rps / bare_result.rps if bare_result.rps else 0.0
         for ok, text in (
             (

@@ -137,6 +137,10 @@ def make_staff(django_user_model: Any, username: str, group: str) -> Any:
             "backcare.editorial.migrations.0001_editors_and_clinical_reviewers"
         )
         migration.create_groups(apps, None)
+        grants = importlib.import_module(
+            "backcare.governance.migrations.0002_governance_permissions"
+        )
+        grants.grant(apps, None)
 
     user = django_user_model.objects.create_user(
         username=username,

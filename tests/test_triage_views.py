@@ -290,7 +290,8 @@ def test_a_step_costs_at_most_three_queries(started: Client, index: int) -> None
     with CaptureQueriesContext(connection) as post:
         assert started.post(f"/check/{slug}/", {"answer": values}).status_code == 303
     assert len(queries(get)) <= 3, queries(get)
-    assert len(queries(post)) <= 3, queries(post)
+    # and two to move the check's anonymous count on (triage.counting): one down, one up.
+    assert len(queries(post)) <= 3 + 2, queries(post)
 
 
 @pytest.mark.parametrize("hx", [{}, {"HX-Request": "true"}], ids=["page", "htmx"])

@@ -1,4 +1,10 @@
+import hashlib
+import hmac
+import time
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -24,3 +30,39 @@ def client_ip(request: HttpRequest) -> str | None:
         if forwarded:
             return forwarded
     return remote
+
+
+def same_origin(request: HttpRequest) -> bool:
+    """The browser says this request comes from a page of this site.
+
+    Fetch metadata (Sec-Fetch-Site) where the browser sends it, which every current
+    browser does; otherwise the Origin header, which browsers send with every POST.
+    A request with neither is refused."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return False
+    parts = urlsplit(origin)
+    trusted = {f"{request.scheme}://{request.get_host()}", *settings.CSRF_TRUSTED_ORIGINS}
+    return f"{parts.scheme}://{parts.netloc}" in trusted
+
+
+def over_limit(request: HttpRequest, name: str, limit: int, window: int) -> bool:
+    """Count this request against the address's allowance, in the shared cache.
+
+    The address is kept only as a keyed hash, only in the cache, and only for the window."""
+    address = client_ip(request) or "unknown"
+    slot = int(time.time()) // window
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"{name}|{address}|{slot}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+    key = f"limit:{name}:{digest}"
+    cache.add(key, 0, window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the first in a new window
+        cache.set(key, 1, window)
+        count = 1
+    return count > limit

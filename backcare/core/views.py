@@ -32,7 +32,12 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @public_page
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html")
+    context = {
+        "feedback_days": settings.BACKCARE_FEEDBACK_DAYS,
+        "limit_minutes": max(1, settings.BACKCARE_FEEDBACK_WINDOW_SECONDS // 60),
+        "counting": settings.BACKCARE_COUNT_CHECKS,
+    }
+    return render(request, "core/privacy.html", context)
 
 
 @never_cache

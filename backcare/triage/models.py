@@ -213,3 +213,56 @@ class FlowReviewRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Review requested by {self.requested_by} on {self.requested_at:%d %b %Y}"
+
+
+# Anonymous counts ----------------------------------------------------------------------
+#
+# How the published flow is used, as numbers only: no session, answer, address or time
+# finer than the day. See triage.counting for how each check is counted once.
+
+
+class OutcomeCount(models.Model):
+    """How many checks ended with this outcome on this day, under this flow version."""
+
+    day = models.DateField()
+    flow_version = models.ForeignKey(FlowVersion, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=12, choices=Disposition._meta.get_field("level").choices)
+    rule = models.CharField(
+        max_length=60, blank=True, help_text="The rule that decided it; empty when none did."
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "level", "rule"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "flow_version", "level", "rule"], name="unique_outcome_count"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} v{self.flow_version_id} {self.level} {self.rule}: {self.count}"
+
+
+class StopCount(models.Model):
+    """How many checks, last moved on this day, stand unfinished at this question.
+
+    `question` is a question's slug, or "answers" for the "check your answers" page."""
+
+    day = models.DateField()
+    flow_version = models.ForeignKey(FlowVersion, on_delete=models.CASCADE, related_name="+")
+    question = models.CharField(max_length=60)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "question"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "flow_version", "question"], name="unique_stop_count"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} v{self.flow_version_id} {self.question}: {self.count}"

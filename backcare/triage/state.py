@@ -20,6 +20,8 @@ class CheckState:
     flow: int  # the published flow version the check began with
     answers: dict[str, list[str]] = field(default_factory=dict)
     confirmed: bool = False  # answers checked on the "check your answers" page
+    # Where this check is counted (see triage.counting): no more than the answers say.
+    counted: list[Any] | None = None
 
 
 def load(session: SessionBase) -> CheckState | None:
@@ -40,7 +42,19 @@ def load(session: SessionBase) -> CheckState | None:
         for slug, values in answers.items()
         if isinstance(values, list) and all(isinstance(v, str) for v in values)
     }
-    return CheckState(flow=flow, answers=clean, confirmed=confirmed)
+    counted = raw.get("counted")
+    return CheckState(
+        flow=flow,
+        answers=clean,
+        confirmed=confirmed,
+        counted=counted if _valid_place(counted) else None,
+    )
+
+
+def _valid_place(raw: Any) -> bool:
+    if not isinstance(raw, list) or len(raw) not in (4, 5) or raw[0] not in ("q", "o"):
+        return False
+    return isinstance(raw[2], int) and all(isinstance(v, str) for v in raw[:2] + raw[3:])
 
 
 def save(session: SessionBase, state: CheckState) -> None:
@@ -48,6 +62,7 @@ def save(session: SessionBase, state: CheckState) -> None:
         "flow": state.flow,
         "answers": state.answers,
         "confirmed": state.confirmed,
+        "counted": state.counted,
     }
 
 

@@ -26,6 +26,7 @@ from backcare.core.http import HtmxHttpRequest, wants_fragment
 from backcare.core.placeholders import fill
 from backcare.core.session_store import wipe_log
 
+from . import counting
 from . import state as check_state
 from .engine import Flow, Level, Outcome, Pending, Question, evaluate
 from .flows import published_flow
@@ -135,7 +136,9 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     if flow is None:
         return render_check(request, "triage/unavailable.html", {}, status=503)
     if request.method == "POST":
-        check_state.save(request.session, check_state.CheckState(flow=int(flow.version)))
+        new = check_state.CheckState(flow=int(flow.version))
+        counting.record(new, flow, evaluate(flow, new.answers))
+        check_state.save(request.session, new)
         check_state.now_and_then_delete_expired()
         return SeeOther(step_url(flow.questions[0].slug))
     in_progress = check_state.load(request.session)
@@ -177,8 +180,10 @@ def step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             check.state.answers[slug] = form.values()
             check.state.confirmed = False
+            moved_on = evaluate(check.flow, check.state.answers)
+            counting.record(check.state, check.flow, moved_on)
             check_state.save(request.session, check.state)
-            return go_to(request, next_url(evaluate(check.flow, check.state.answers)))
+            return go_to(request, next_url(moved_on))
         return render_step(request, check, question, form, status=422)
     if wants_fragment(request) and not messages.get_messages(request):
         return cached_step(request, check, question)
@@ -243,6 +248,7 @@ def answers(request: HtmxHttpRequest) -> HttpResponse:
         return SeeOther(next_url(result))
     if request.method == "POST":
         check.state.confirmed = True
+        counting.record(check.state, check.flow, result)
         check_state.save(request.session, check.state)
         return go_to(request, url("result"))
     rows = [
@@ -312,7 +318,9 @@ def restart(request: HtmxHttpRequest) -> HttpResponse:
     flow = published_flow()
     if flow is None:
         return SeeOther(url("start"))
-    check_state.save(request.session, check_state.CheckState(flow=int(flow.version)))
+    new = check_state.CheckState(flow=int(flow.version))
+    counting.record(new, flow, evaluate(flow, new.answers))
+    check_state.save(request.session, new)
     return SeeOther(step_url(flow.questions[0].slug))
 
 

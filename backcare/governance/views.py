@@ -1,0 +1,114 @@
+""" "Was this page useful?": a yes or a no, and after a no, a few optional words.
+
+The box sits on pages cached whole for everyone, so it carries no CSRF token (one
+visitor's token would be served to the next). Instead a post must come from this site,
+as the browser says: Sec-Fetch-Site, or failing that Origin (see core.http.same_origin).
+No cookie or session is involved, so there is nothing of the visitor's for another site
+to use; the check stops other sites filling the table. Posts are also limited per
+address, counted in the cache under a keyed hash that expires with the window.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from backcare.core.http import HtmxHttpRequest, over_limit, same_origin, wants_fragment
+
+from . import pages
+from .models import COMMENT_MAX, Feedback
+
+
+class SeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+def _target(request: HtmxHttpRequest, source: dict[str, str]) -> tuple[str, str] | None:
+    page, outcome = source.get("page", ""), source.get("outcome", "")
+    return (page, outcome) if pages.valid(page, outcome) else None
+
+
+def _refuse(request: HtmxHttpRequest, message: str, status: int) -> HttpResponse:
+    context = {"message": message, "page": request.POST.get("page", "")}
+    template = "governance/refused.html"
+    if wants_fragment(request):
+        # htmx swaps this answer in place: 200, so it is shown (the status is in a header).
+        response = render(request, f"{template}#box", context)
+        response["X-Refused-Status"] = str(status)
+        return response
+    return render(request, template, context, status=status)
+
+
+def _where(name: str, page: str, outcome: str) -> str:
+    query = {"page": page, **({"outcome": outcome} if outcome else {})}
+    return f"{reverse(name)}?{urlencode(query)}"
+
+
+@csrf_exempt  # same_origin below, as the module says: a cached page can hold no token
+@never_cache
+@vary_on_headers("HX-Request")
+@require_POST
+def give(request: HtmxHttpRequest) -> HttpResponse:
+    if not same_origin(request):
+        return _refuse(request, "This form can only be sent from this website.", 403)
+    target = _target(request, request.POST.dict())
+    if target is None:
+        return _refuse(request, "We could not tell which page this was about.", 400)
+    page, outcome = target
+    answer = request.POST.get("useful")
+    comment = " ".join(request.POST.get("comment", "").split())
+    if answer not in ("yes", "no", "comment"):
+        return _refuse(request, "Please choose yes or no.", 400)
+    if len(comment) > COMMENT_MAX:
+        return _refuse(request, f"Please use {COMMENT_MAX} letters or fewer.", 400)
+    if over_limit(
+        request,
+        "feedback",
+        settings.BACKCARE_FEEDBACK_LIMIT,
+        settings.BACKCARE_FEEDBACK_WINDOW_SECONDS,
+    ):
+        return _refuse(
+            request, "Thank you, but we have had a lot of answers from you. Try again later.", 429
+        )
+    day = timezone.localdate()
+    if answer == "comment":
+        if comment:
+            Feedback.objects.create(
+                day=day, page=page, outcome=outcome, useful=None, comment=comment
+            )
+        done = "governance/thanks.html"
+    else:
+        Feedback.objects.create(day=day, page=page, outcome=outcome, useful=answer == "yes")
+        done = "governance/thanks.html" if answer == "yes" else "governance/more.html"
+    if wants_fragment(request):
+        return render(request, f"{done}#box", {"page": page, "outcome": outcome, "fragment": True})
+    name = "feedback:thanks" if done.endswith("thanks.html") else "feedback:more"
+    return SeeOther(_where(name, page, outcome))
+
+
+@never_cache
+@require_GET
+def more(request: HtmxHttpRequest) -> HttpResponse:
+    """After a no, without JavaScript: a few optional words on what was missing."""
+    target = _target(request, request.GET.dict())
+    if target is None:
+        return _refuse(request, "We could not tell which page this was about.", 400)
+    page, outcome = target
+    return render(request, "governance/more.html", {"page": page, "outcome": outcome})
+
+
+@never_cache
+@require_GET
+def thanks(request: HtmxHttpRequest) -> HttpResponse:
+    target = _target(request, request.GET.dict())
+    page, outcome = target or ("/", "")
+    return render(request, "governance/thanks.html", {"page": page, "outcome": outcome})
