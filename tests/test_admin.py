@@ -432,6 +432,26 @@ def test_the_index_counts_what_is_overdue_for_review(content: LoadReport, editor
     assert "/admin/articles/remedy/" in listing and "massage" in listing.lower()
 
 
+def test_an_item_past_its_review_date_says_review_overdue_on_its_form(
+    content: LoadReport, editor: Any
+) -> None:
+    overdue = Remedy.objects.get(slug="massage")
+    overdue.next_review_due = timezone.localdate() - timedelta(days=1)
+    overdue.save()
+    page = logged_in(editor).get(change_url(overdue)).content.decode()
+    assert "Review overdue" in page
+
+
+def test_an_item_not_yet_due_for_review_does_not_say_overdue(
+    content: LoadReport, editor: Any
+) -> None:
+    current = Remedy.objects.get(slug="massage")
+    current.next_review_due = timezone.localdate() + timedelta(days=1)
+    current.save()
+    page = logged_in(editor).get(change_url(current)).content.decode()
+    assert "Review overdue" not in page
+
+
 def test_logins_are_locked_out_after_repeated_failures(db: None, editor: Any) -> None:
     client = Client(REMOTE_ADDR="10.0.0.7")
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):

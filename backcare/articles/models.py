@@ -121,6 +121,10 @@ class ContentItem(Versioned):
     def get_absolute_url(self) -> str:
         return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
 
+    def review_overdue(self, today: date | None = None) -> bool:
+        """Its clinical review date has come (or gone): the same rule as due_for_review()."""
+        return self.next_review_due <= (today or timezone.localdate())
+
     @classmethod
     def content_fields(cls) -> tuple[str, ...]:
         """Plain fields a content file sets, in file order."""
