@@ -8,6 +8,10 @@ document.addEventListener("htmx:afterSettle", function (event) {
   var node = source && source.querySelector ? source.querySelector("[data-announce]") : null;
   if (!node && source && source.matches && source.matches("[data-announce]")) node = source;
   var region = document.getElementById("announcer");
+  // htmx moved focus into the new content (the question's heading, an error summary):
+  // a screen reader reads that already, and once is enough.
+  var focused = document.activeElement;
+  if (focused && focused !== document.body && node && node.closest("#check") && focused.closest("#check")) return;
   if (node && region) {
     region.textContent = "";
     // A fresh text node after a tick, so the same words twice are still read out.
@@ -38,6 +42,19 @@ function setUpPlanButtons(root) {
     });
   });
 }
+
+// "None of these" and the other boxes cannot both be ticked: ticking one clears the
+// other kind. (Without JavaScript the form says so, and what to do, if both are sent.)
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches('input[type="checkbox"][name="answer"]') || !box.checked) return;
+  var form = box.form;
+  if (!form) return;
+  form.querySelectorAll('input[type="checkbox"][name="answer"]').forEach(function (other) {
+    if (other === box) return;
+    if (box.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive")) other.checked = false;
+  });
+});
 
 document.addEventListener("DOMContentLoaded", function () {
   setUpPlanButtons(document);
