@@ -9,6 +9,7 @@ through `.published()` and reads them with `published_version()`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, ClassVar, Self
@@ -44,6 +45,8 @@ class Phase(models.TextChoices):
     EARLY = "early", "First 24 to 72 hours"
     LATER = "later", "After the first 24 to 72 hours"
 
+
+NUMBERED = re.compile(r"^\d+\.\s+(.+)$")
 
 # Fields read from the row even for the public copy: they are not what the page says.
 LIVE_FIELDS = ("order", "last_reviewed", "next_review_due", "reviewed_by")
@@ -217,6 +220,21 @@ class Exercise(ContentItem):
     folder = "exercises"
     url_name = "exercise"
     extra_fields = ("repetitions", "stop_if")
+
+    @property
+    def steps(self) -> list[str]:
+        """The numbered steps under the body's "## Steps" heading, as plain sentences:
+        what a printed plan carries so that it stands on its own."""
+        steps: list[str] = []
+        in_steps = False
+        for line in self.body.splitlines():
+            if line.startswith("## "):
+                in_steps = line[3:].strip().lower() == "steps"
+                continue
+            match = NUMBERED.match(line) if in_steps else None
+            if match:
+                steps.append(match.group(1).strip())
+        return steps
 
     class Meta(ContentItem.Meta):
         pass

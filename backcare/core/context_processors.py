@@ -16,6 +16,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "emergency_tel": settings.BACKCARE_EMERGENCY_NUMBER.replace(" ", ""),
         "urgent_tel": settings.BACKCARE_URGENT_NUMBER.replace(" ", ""),
         "canonical_url": base + request.path,
+        "site_url": base,
         "keep_for": kept_for(settings.SESSION_COOKIE_AGE),
     }
 

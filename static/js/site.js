@@ -21,8 +21,34 @@ document.addEventListener("htmx:afterSettle", function (event) {
   }
 });
 
-// The plan's "Print" and "Copy" buttons only work with JavaScript, so they start hidden.
+// The plan's "Share", "Print" and "Copy" buttons only work with JavaScript, so they start
+// hidden. Share uses the phone's own share sheet where there is one, else copies the text.
+function copied(button, words) {
+  var region = document.getElementById("announcer");
+  button.textContent = words;
+  if (region) region.textContent = "Your plan has been copied.";
+}
+
 function setUpPlanButtons(root) {
+  root.querySelectorAll(".share-button").forEach(function (button) {
+    var text = function () {
+      return document.getElementById(button.dataset.share).value;
+    };
+    if (navigator.share) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.share({ title: button.dataset.title, text: text() }).catch(function () {});
+      });
+    } else if (navigator.clipboard) {
+      button.hidden = false;
+      button.textContent = "Copy this plan";
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(text()).then(function () {
+          copied(button, "Copied: paste it into a message or note");
+        });
+      });
+    }
+  });
   root.querySelectorAll(".print-button").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
@@ -35,9 +61,7 @@ function setUpPlanButtons(root) {
     button.addEventListener("click", function () {
       var text = document.getElementById(button.dataset.copy).value;
       navigator.clipboard.writeText(text).then(function () {
-        var region = document.getElementById("announcer");
-        button.textContent = "Copied";
-        if (region) region.textContent = "Your plan has been copied.";
+        copied(button, "Copied");
       });
     });
   });
