@@ -279,6 +279,8 @@ if BACKCARE_SITE_URL and not BACKCARE_SITE_URL.startswith(("https://", "http://"
 # Local words for getting help. Content writes {emergency_number} and {urgent_service}.
 BACKCARE_EMERGENCY_NUMBER = env_str("BACKCARE_EMERGENCY_NUMBER", "999")
 BACKCARE_URGENT_SERVICE = env_str("BACKCARE_URGENT_SERVICE", "NHS 111")
+# Where the public may report a problem with the site (shown on "About this site").
+BACKCARE_CONTACT_EMAIL = env_str("BACKCARE_CONTACT_EMAIL", "", allow_empty=True)
 # The urgent service's phone number, for the urgent outcome's call button (tel: link).
 BACKCARE_URGENT_NUMBER = env_str("BACKCARE_URGENT_NUMBER", "111")
 for _name, _number in (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar, Self
 
@@ -47,6 +48,14 @@ class Phase(models.TextChoices):
 
 
 NUMBERED = re.compile(r"^\d+\.\s+(.+)$")
+REFERENCE = re.compile(r"(?P<title>[^<>]+?)\s*<(?P<url>https://[^<>\s]+)>")
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str  # empty when the source names no public address
+
 
 # Fields read from the row even for the public copy: they are not what the page says.
 LIVE_FIELDS = ("order", "last_reviewed", "next_review_due", "reviewed_by")
@@ -75,7 +84,13 @@ class ContentItem(Versioned):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     last_reviewed = models.DateField()
     next_review_due = models.DateField()
-    source = models.CharField(max_length=300, help_text="What the facts on this page are based on.")
+    source = models.CharField(
+        max_length=300,
+        help_text=(
+            "The guidance the facts on this page are based on, for the public to follow: "
+            "“Title <https://address>”, several separated by “;”."
+        ),
+    )
     reviewed_by = models.CharField(
         max_length=120,
         blank=True,
@@ -123,6 +138,20 @@ class ContentItem(Versioned):
 
     def get_absolute_url(self) -> str:
         return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
+
+    @property
+    def references(self) -> list[Reference]:
+        """The sources named in `source`, split on ";": "Title <https://…>" becomes a link
+        a member of the public can follow; anything else is shown as written."""
+        refs = []
+        for part in self.source.split(";"):
+            part = part.strip()
+            match = REFERENCE.fullmatch(part)
+            if match:
+                refs.append(Reference(match.group("title").strip(), match.group("url")))
+            elif part:
+                refs.append(Reference(part, ""))
+        return refs
 
     def review_overdue(self, today: date | None = None) -> bool:
         """Its clinical review date has come (or gone): the same rule as due_for_review()."""
