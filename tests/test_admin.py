@@ -1,5 +1,6 @@
 """The admin: review workflow, permissions, previews, history and revert, no lost updates."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +38,8 @@ def form_data(obj: Any, **changes: Any) -> dict[str, Any]:
         "expected_version": obj.version,
     }
     for name in obj.extra_fields:
-        data[name] = getattr(obj, name)
+        value = getattr(obj, name)
+        data[name] = json.dumps(value) if isinstance(value, list) else value  # JSON fields
     for name in obj.relation_fields:
         data[name] = list(getattr(obj, name).values_list("pk", flat=True))
     data.update(changes)

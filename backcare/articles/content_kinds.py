@@ -16,7 +16,7 @@ from .markdown import render_markdown
 from .models import CONTENT_MODELS, ContentItem, Status
 
 # Fields a file may leave out, with the value that means.
-OPTIONAL = {"reviewed_by": ""}
+OPTIONAL: dict[str, Any] = {"reviewed_by": "", "pictures": []}
 
 # The front matter key for what the public sees of an item that is not published now.
 PUBLISHED = "published"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar, Self
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
@@ -48,6 +49,7 @@ class Phase(models.TextChoices):
 
 
 NUMBERED = re.compile(r"^\d+\.\s+(.+)$")
+PICTURE_FILE = re.compile(r"exercises/[a-z0-9-]+\.svg")
 REFERENCE = re.compile(r"(?P<title>[^<>]+?)\s*<(?P<url>https://[^<>\s]+)>")
 
 
@@ -242,13 +244,42 @@ class Condition(ContentItem):
         pass
 
 
+def validate_pictures(value: Any) -> None:
+    """A list of {file, alt}: an SVG under static/exercises/ and words that say what it shows."""
+    from django.contrib.staticfiles import finders
+
+    if not isinstance(value, list):
+        raise ValidationError("must be a list of pictures, each with a file and an alt")
+    for number, picture in enumerate(value, start=1):
+        if not isinstance(picture, dict) or set(picture) != {"file", "alt"}:
+            raise ValidationError(f"picture {number} must have exactly: file, alt")
+        file, alt = picture["file"], picture["alt"]
+        if not isinstance(file, str) or not PICTURE_FILE.fullmatch(file):
+            raise ValidationError(
+                f"picture {number}: file must look like exercises/name.svg, not {file!r}"
+            )
+        if not finders.find(file):
+            raise ValidationError(f"picture {number}: there is no static/{file}")
+        if not isinstance(alt, str) or len(alt.split()) < 3:
+            raise ValidationError(f"picture {number}: alt must say in words what it shows")
+
+
 class Exercise(ContentItem):
     repetitions = models.CharField(max_length=200, help_text="How many, how long, how often.")
     stop_if = models.CharField(max_length=300, help_text="When to stop.")
+    pictures = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_pictures],
+        help_text=(
+            'Line drawings of the positions: [{"file": "exercises/name.svg", "alt": "what it '
+            'shows, in words that match the steps"}]. Files live in static/exercises/.'
+        ),
+    )
 
     folder = "exercises"
     url_name = "exercise"
-    extra_fields = ("repetitions", "stop_if")
+    extra_fields = ("repetitions", "stop_if", "pictures")
 
     @property
     def steps(self) -> list[str]:
