@@ -34,6 +34,8 @@ class _Reader(HTMLParser):
         self.current: list[str] = []
         self.hidden = 0
         self.headings: list[tuple[str, list[str], bool]] = []  # tag, text, has an image
+        self.ids: set[str] = set()
+        self.described_by: list[str] = []
 
     def _break(self) -> None:
         text = " ".join("".join(self.current).split())
@@ -42,6 +44,10 @@ class _Reader(HTMLParser):
         self.current = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(str(attributes["id"]))
+        self.described_by += (attributes.get("aria-describedby") or "").split()
         if tag in HIDDEN_TEXT:
             self.hidden += 1
         if tag in BLOCKS:
@@ -99,6 +105,8 @@ def problems(html: str, *, plain: bool = False, editor_text: bool = False) -> li
         for tag, words, image in reader.headings:
             if not "".join(words).strip() and not image:
                 found.append(f"an empty <{tag}>")
+        for missing in sorted(set(reader.described_by) - reader.ids):
+            found.append(f'aria-describedby="{missing}" names no element on the page')
     for i, block in enumerate(blocks):
         for mark in (m for m in TEXT_TEMPLATE_SYNTAX if m in block):
             found.append(f"template syntax {mark!r} in the words shown: {block[:120]}")

@@ -65,6 +65,7 @@ def get(client: Client, url: str, **headers: str) -> str:
         ("<p>Call {emergency_number} now.</p>", "unfilled placeholder"),
         ("<p>Call 999 now. Call 999 now.</p>", "said twice"),
         ("<li>Rest and and move gently</li>", "words repeated"),
+        ('<input aria-describedby="hint">', "names no element"),
     ],
 )
 def test_the_page_checker_catches_each_defect(html: str, what: str) -> None:
