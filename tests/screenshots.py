@@ -6,9 +6,10 @@ Pictures go to $SCREENSHOTS_DIR (default: screenshots/ in the repository, ignore
 """
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -18,7 +19,7 @@ from .conftest import make_staff
 pytestmark = pytest.mark.browser
 
 OUT = Path(os.environ.get("SCREENSHOTS_DIR", Path(__file__).parent.parent / "screenshots"))
-SCHEMES = ("light", "dark")
+SCHEMES: tuple[Literal["light"], Literal["dark"]] = ("light", "dark")
 
 RED_FLAGS = [
     "numbness-or-weakness",
@@ -142,6 +143,7 @@ def test_outcomes(browser: Browser, site: str, level: str) -> None:
         page.get_by_role("button", name="Start now").click()
         for _slug, labels in OUTCOMES[level]:
             answer(page, labels)
+        expect(page).to_have_url(re.compile(r"/check/(answers|result)/$"))
         if page.url.endswith("/answers/"):
             page.get_by_role("button", name="See my advice").click()
         expect(page).to_have_url(site + "/check/result/")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from .test_symptom_checker import OUTCOMES, SELF_CARE, see_outcome, start_check
 
@@ -19,9 +19,7 @@ def self_care_plan(page: Page, site: str) -> None:
     see_outcome(page, site, SELF_CARE)
 
 
-def test_without_web_share_the_share_button_copies_the_plan(
-    browser: Browser, site: str
-) -> None:
+def test_without_web_share_the_share_button_copies_the_plan(browser: Browser, site: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844})
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
@@ -64,7 +62,7 @@ def test_without_javascript_the_plan_downloads_as_text(browser: Browser, site: s
     expect(page.locator(".share-button")).to_be_hidden()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download it as a text file").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = download.value.path().read_text(encoding="utf-8")
     assert "Made on " in text and "When to stop:" in text
     context.close()
 
@@ -124,12 +122,12 @@ def test_a_first_visit_stays_under_60_kb_and_5_requests(
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     sizes: dict[str, int] = {}
-    page.on(
-        "requestfinished",
-        lambda request: sizes.__setitem__(
-            request.url, len(gzip.compress(request.response().body()))
-        ),
-    )
+
+    def finished(request: Request) -> None:
+        response = request.response()
+        sizes[request.url] = len(gzip.compress(response.body())) if response else 0
+
+    page.on("requestfinished", finished)
     page.goto(site + path)
     page.wait_for_load_state("networkidle")
     total = sum(sizes.values())
