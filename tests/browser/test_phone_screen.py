@@ -53,6 +53,7 @@ def test_the_header_calls_the_emergency_number(page: Page, site: str) -> None:
     expect(link).to_have_attribute("href", "tel:999")
     box = link.bounding_box()
     assert box is not None and box["height"] >= 44
+    page.wait_for_load_state("networkidle")
 
 
 def test_the_urgent_outcome_calls_the_urgent_service_and_999(page: Page, site: str) -> None:
@@ -81,6 +82,7 @@ def test_the_outcome_heading_has_focus_when_the_outcome_opens(
     see_outcome(page, site, answers)
     expect(step_heading(page)).to_have_text(title)
     expect(step_heading(page)).to_be_focused()
+    page.wait_for_load_state("networkidle")
 
 
 def test_start_again_asks_first_and_no_keeps_the_answers(page: Page, site: str) -> None:
@@ -147,3 +149,4 @@ def test_why_we_ask_is_well_apart_from_continue(page: Page, site: str) -> None:
     why_box = page.get_by_role("link", name="Why we ask about this").bounding_box()
     assert continue_box and why_box
     assert why_box["y"] - (continue_box["y"] + continue_box["height"]) >= 32
+    page.wait_for_load_state("networkidle")
