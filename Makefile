@@ -12,7 +12,7 @@ PORT ?= 8000
 POSTGRES_URL ?= postgres://backcare:backcare@127.0.0.1:5432/backcare
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help run serve test test-postgres test-py312 deploy-check cluster-check lint format chromium services bench login-flood clean
+.PHONY: help run serve screenshots test test-postgres test-py312 deploy-check cluster-check lint format chromium services bench login-flood clean
 
 help:
 	@echo "make run    set up, load content and serve http://$(HOST):$(PORT) (admin at /admin/)"
@@ -22,6 +22,7 @@ help:
 	@echo "make cluster-check  two gunicorn instances behind nginx: shared sessions, edits, a stop"
 	@echo "make deploy-check  check --deploy, migrations, content and collectstatic in production mode"
 	@echo "make lint   ruff and mypy"
+	@echo "make screenshots  390x844 pictures, light and dark, of every page and checker state"
 	@echo "make bench  load test: backcare vs bare Django under gunicorn, page weight, soak"
 	@echo "make login-flood  flood the admin log-in, time a public page (limits off, then on)"
 
@@ -78,6 +79,11 @@ deploy-check: $(STAMP)
 # Two instances behind nginx on loopback (installs nginx, starts PostgreSQL and Redis).
 cluster-check: $(STAMP)
 	$(PY) scripts/cluster_check.py
+
+# Phone-sized pictures (390x844, light and dark) of every page type and checker state.
+screenshots: $(STAMP) chromium
+	$(BIN)/pytest tests/screenshots.py -p no:cacheprovider -q
+	@echo "Screenshots in $${SCREENSHOTS_DIR:-screenshots}/"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

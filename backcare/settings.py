@@ -5,6 +5,7 @@ start-up with a message naming the variable, rather than falling back silently.
 """
 
 import os
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -298,6 +299,16 @@ if BACKCARE_SITE_URL and not BACKCARE_SITE_URL.startswith(("https://", "http://"
 # Local words for getting help. Content writes {emergency_number} and {urgent_service}.
 BACKCARE_EMERGENCY_NUMBER = env_str("BACKCARE_EMERGENCY_NUMBER", "999")
 BACKCARE_URGENT_SERVICE = env_str("BACKCARE_URGENT_SERVICE", "NHS 111")
+# Where the public may report a problem with the site (shown on "About this site").
+BACKCARE_CONTACT_EMAIL = env_str("BACKCARE_CONTACT_EMAIL", "", allow_empty=True)
+# The urgent service's phone number, for the urgent outcome's call button (tel: link).
+BACKCARE_URGENT_NUMBER = env_str("BACKCARE_URGENT_NUMBER", "111")
+for _name, _number in (
+    ("BACKCARE_EMERGENCY_NUMBER", BACKCARE_EMERGENCY_NUMBER),
+    ("BACKCARE_URGENT_NUMBER", BACKCARE_URGENT_NUMBER),
+):
+    if not re.fullmatch(r"\+?[0-9][0-9 ]*", _number):
+        raise ImproperlyConfigured(f"{_name} must be a phone number (digits), not {_number!r}")
 # How long the published symptom checker flow may be served from the cache. Publishing
 # clears it at once where the cache is shared (Redis); other processes catch up within this.
 BACKCARE_FLOW_CACHE_SECONDS = env_int("BACKCARE_FLOW_CACHE_SECONDS", 30, minimum=1)

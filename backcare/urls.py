@@ -15,6 +15,7 @@ urlpatterns = [
     path("check/", include("backcare.triage.urls")),
     path("privacy/", core_views.privacy, name="privacy"),
     path("feedback/", include("backcare.governance.urls")),
+    path("about-this-site/", core_views.about, name="about"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",

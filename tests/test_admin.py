@@ -1,5 +1,6 @@
 """The admin: review workflow, permissions, previews, history and revert, no lost updates."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -38,7 +39,8 @@ def form_data(obj: Any, **changes: Any) -> dict[str, Any]:
         "expected_version": obj.version,
     }
     for name in obj.extra_fields:
-        data[name] = getattr(obj, name)
+        value = getattr(obj, name)
+        data[name] = json.dumps(value) if isinstance(value, list) else value  # JSON fields
     for name in obj.relation_fields:
         data[name] = list(getattr(obj, name).values_list("pk", flat=True))
     data.update(changes)
@@ -435,6 +437,26 @@ def test_the_index_counts_what_is_overdue_for_review(content: LoadReport, editor
     assert "/admin/articles/remedy/?review=overdue" in page
     listing = logged_in(editor).get("/admin/articles/remedy/?review=overdue").content.decode()
     assert "/admin/articles/remedy/" in listing and "massage" in listing.lower()
+
+
+def test_an_item_past_its_review_date_says_review_overdue_on_its_form(
+    content: LoadReport, editor: Any
+) -> None:
+    overdue = Remedy.objects.get(slug="massage")
+    overdue.next_review_due = timezone.localdate() - timedelta(days=1)
+    overdue.save()
+    page = logged_in(editor).get(change_url(overdue)).content.decode()
+    assert "Review overdue" in page
+
+
+def test_an_item_not_yet_due_for_review_does_not_say_overdue(
+    content: LoadReport, editor: Any
+) -> None:
+    current = Remedy.objects.get(slug="massage")
+    current.next_review_due = timezone.localdate() + timedelta(days=1)
+    current.save()
+    page = logged_in(editor).get(change_url(current)).content.decode()
+    assert "Review overdue" not in page
 
 
 def test_logins_are_locked_out_after_repeated_failures(db: None, editor: Any) -> None:

@@ -148,7 +148,7 @@ def test_a_whole_step_page_gives_htmx_the_csrf_token_and_a_fragment_carries_none
 ) -> None:
     page = html(started, "/check/numbness-or-weakness/")
     token = re.search(r"""hx-headers='\{"X-CSRFToken": "(\w+)"\}'""", page)
-    assert token and page.count("csrfmiddlewaretoken") == 3  # the answer, restart, clear
+    assert token and page.count("csrfmiddlewaretoken") == 1  # the answer (restart asks first)
     fragment = html(started, "/check/numbness-or-weakness/", **{"HX-Request": "true"})
     assert "csrfmiddlewaretoken" not in fragment and "nonce" not in fragment
     assert token.group(1) not in fragment
@@ -378,7 +378,10 @@ def test_none_of_these_with_another_answer_is_refused(started: Client) -> None:
     answer_all(started, SELF_CARE[:12])
     response = started.post("/check/medicine-cautions/", {"answer": ["none", "asthma"]})
     assert response.status_code == 422
-    assert "“None of these” cannot be ticked with other answers." in response.content.decode()
+    assert (
+        "“None of these” cannot be ticked with other answers. Untick “None of these”, "
+        "or untick the other answers."
+    ) in response.content.decode()
 
 
 def test_a_step_reached_too_early_goes_to_the_first_unanswered(started: Client) -> None:
@@ -556,17 +559,20 @@ def test_self_care_plan_uses_cold_early_and_matches_the_triggers(started: Client
     assert 'data-disposition="self_care"' in page
     assert "You can look after this at home" in page
     assert "use <strong>cold</strong> for now" in page
-    assert 'href="/relief/cold-therapy/"' in page
-    assert 'href="/prevention/lifting-technique/"' in page
-    assert 'href="/exercises/pelvic-tilt/"' in page
-    assert "When to get help" in page and 'href="/when-to-see-a-doctor/fever/"' in page
+    assert 'href="http://testserver/relief/cold-therapy/"' in page
+    assert 'href="http://testserver/prevention/lifting-technique/"' in page
+    assert 'href="http://testserver/exercises/pelvic-tilt/"' in page
+    assert (
+        "When to get help" in page
+        and 'href="http://testserver/when-to-see-a-doctor/fever/"' in page
+    )
     assert "ibuprofen" in page or "Anti-inflammatory" in page
 
 
 def test_self_care_plan_uses_heat_later(started: Client) -> None:
     page = result_page(started, with_answers(when_started=["4-to-7-days"]))
     assert "<strong>heat</strong> is likely to help more" in page
-    assert 'href="/relief/cold-therapy/"' not in page
+    assert 'href="http://testserver/relief/cold-therapy/"' not in page
 
 
 def test_medicine_cautions_mean_ask_a_pharmacist_not_nsaids(started: Client) -> None:
@@ -607,15 +613,75 @@ def test_clear_my_answers_deletes_the_session(started: Client) -> None:
     assert "Your answers have been cleared" in html(started, "/check/")
 
 
-def test_clear_and_restart_refuse_get(started: Client) -> None:
-    assert started.get("/check/clear/").status_code == 405
-    assert started.get("/check/restart/").status_code == 405
+def test_start_again_and_clear_ask_first_and_change_nothing_until_confirmed(
+    started: Client,
+) -> None:
+    answer_all(started, SELF_CARE[:3])
+    for url, question, button in [
+        ("/check/restart/", "Start again?", "Yes, start again"),
+        ("/check/clear/", "Clear your answers?", "Yes, clear my answers"),
+    ]:
+        page = html(started, url)
+        assert question in page and button in page
+        assert f'<form method="post" action="{url}">' in page  # a real form: no JavaScript needed
+        # "No" goes back to where the check was.
+        assert 'href="/check/fall-or-injury/">No, go back to my check</a>' in page
+        assert len(started.session[SESSION_KEY]["answers"]) == 3
+
+
+def test_start_again_and_clear_are_links_to_the_confirm_pages_not_buttons(
+    started: Client,
+) -> None:
+    page = html(started, "/check/numbness-or-weakness/")
+    assert '<a href="/check/restart/">Start again</a>' in page
+    assert '<a href="/check/clear/">Clear my answers</a>' in page
+
+
+def test_the_confirm_page_without_a_check_goes_back_to_the_start(
+    client: Client, content: LoadReport
+) -> None:
+    assert 'href="/check/">No, go back to my check</a>' in html(client, "/check/clear/")
+
+
+def test_clear_and_restart_refuse_other_methods(started: Client) -> None:
+    assert started.put("/check/clear/").status_code == 405
+    assert started.delete("/check/restart/").status_code == 405
 
 
 def test_no_published_flow_is_a_clear_503(client: Client, db: None) -> None:
     response = client.get("/check/")
     assert response.status_code == 503
     assert "not available right now" in response.content.decode()
+
+
+def test_every_page_header_calls_the_emergency_number_in_one_tap(
+    client: Client, content: LoadReport
+) -> None:
+    for url in ("/", "/check/", "/relief/cold-therapy/"):
+        assert '<a href="tel:999">Call <strong>999</strong> now</a>' in html(client, url)
+
+
+def test_the_urgent_outcome_calls_the_urgent_service_and_999(started: Client) -> None:
+    answer_all(started, [(slug, ["no"]) for slug in RED_FLAGS[:4]] + [("fever", ["yes"])])
+    started.post("/check/answers/")
+    page = html(started, "/check/result/")
+    assert '<a class="button button-call" href="tel:111">Call NHS 111</a>' in page
+    assert '<a href="tel:999">call 999</a>' in page
+
+
+def test_the_urgent_number_is_a_setting(started: Client, settings: Any) -> None:
+    settings.BACKCARE_URGENT_SERVICE = "the nurse line"
+    settings.BACKCARE_URGENT_NUMBER = "0800 123 456"
+    answer_all(started, [(slug, ["no"]) for slug in RED_FLAGS[:4]] + [("fever", ["yes"])])
+    started.post("/check/answers/")
+    page = html(started, "/check/result/")
+    call = '<a class="button button-call" href="tel:0800123456">'
+    assert call + "Call the nurse line on 0800 123 456</a>" in page
+
+
+def test_each_outcome_heading_takes_focus_when_the_page_loads(started: Client) -> None:
+    answer(started, "numbness-or-weakness", ["yes"])
+    assert '<h1 id="step-heading" tabindex="-1" autofocus' in html(started, "/check/result/")
 
 
 def test_an_emergency_outcome_has_a_button_that_calls_the_number(started: Client) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from backcare.core.placeholders import fill
 from backcare.editorial.admin import ConflictCheckingForm, HistoryAdminMixin
 
 from .models import (
@@ -246,7 +247,8 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="How the text will look")
     def rendered_preview(self, obj: ContentItem | None) -> SafeString:
-        html = obj.body_html if obj and obj.pk else ""
+        # Filled in as the public will see it, the same as the live preview as you type.
+        html = fill(obj.body_html, html=True) if obj and obj.pk else ""
         # Sanitised when saved; the box is refreshed as you type when JavaScript is on.
         return format_html(
             '<div id="markdown-preview" class="markdown-preview" aria-live="polite">{}</div>',
@@ -325,6 +327,7 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
                 else None
             ),
             public_url=obj.get_absolute_url() if obj and obj.published_data else None,
+            review_overdue=bool(obj and obj.next_review_due and obj.review_overdue()),
         )
         return super().render_change_form(request, context, *args, **kwargs)
 

@@ -16,7 +16,7 @@ from .markdown import render_markdown
 from .models import ALL_CONTENT_MODELS, ContentItem, Status
 
 # Fields a file may leave out, with the value that means.
-OPTIONAL = {"reviewed_by": "", "also_known_as": ""}
+OPTIONAL: dict[str, Any] = {"reviewed_by": "", "also_known_as": "", "pictures": []}
 
 # The front matter key for what the public sees of an item that is not published now.
 PUBLISHED = "published"

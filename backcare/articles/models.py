@@ -9,7 +9,9 @@ through `.published()` and reads them with `published_version()`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar, Self
 
@@ -47,6 +49,17 @@ class Phase(models.TextChoices):
     LATER = "later", "After the first 24 to 72 hours"
 
 
+NUMBERED = re.compile(r"^\d+\.\s+(.+)$")
+PICTURE_FILE = re.compile(r"exercises/[a-z0-9-]+\.svg")
+REFERENCE = re.compile(r"(?P<title>[^<>]+?)\s*<(?P<url>https://[^<>\s]+)>")
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str  # empty when the source names no public address
+
+
 # Fields read from the row even for the public copy: they are not what the page says.
 LIVE_FIELDS = ("order", "last_reviewed", "next_review_due", "reviewed_by")
 
@@ -82,7 +95,13 @@ class ContentItem(Versioned):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     last_reviewed = models.DateField()
     next_review_due = models.DateField()
-    source = models.CharField(max_length=300, help_text="What the facts on this page are based on.")
+    source = models.CharField(
+        max_length=300,
+        help_text=(
+            "The guidance the facts on this page are based on, for the public to follow: "
+            "“Title <https://address>”, several separated by “;”."
+        ),
+    )
     reviewed_by = models.CharField(
         max_length=120,
         blank=True,
@@ -130,6 +149,24 @@ class ContentItem(Versioned):
 
     def get_absolute_url(self) -> str:
         return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
+
+    @property
+    def references(self) -> list[Reference]:
+        """The sources named in `source`, split on ";": "Title <https://…>" becomes a link
+        a member of the public can follow; anything else is shown as written."""
+        refs = []
+        for part in self.source.split(";"):
+            part = part.strip()
+            match = REFERENCE.fullmatch(part)
+            if match:
+                refs.append(Reference(match.group("title").strip(), match.group("url")))
+            elif part:
+                refs.append(Reference(part, ""))
+        return refs
+
+    def review_overdue(self, today: date | None = None) -> bool:
+        """Its clinical review date has come (or gone): the same rule as due_for_review()."""
+        return self.next_review_due <= (today or timezone.localdate())
 
     @classmethod
     def body_problem(cls, body: str) -> str | None:
@@ -231,13 +268,57 @@ class Condition(ContentItem):
         pass
 
 
+def validate_pictures(value: Any) -> None:
+    """A list of {file, alt}: an SVG under static/exercises/ and words that say what it shows."""
+    from django.contrib.staticfiles import finders
+
+    if not isinstance(value, list):
+        raise ValidationError("must be a list of pictures, each with a file and an alt")
+    for number, picture in enumerate(value, start=1):
+        if not isinstance(picture, dict) or set(picture) != {"file", "alt"}:
+            raise ValidationError(f"picture {number} must have exactly: file, alt")
+        file, alt = picture["file"], picture["alt"]
+        if not isinstance(file, str) or not PICTURE_FILE.fullmatch(file):
+            raise ValidationError(
+                f"picture {number}: file must look like exercises/name.svg, not {file!r}"
+            )
+        if not finders.find(file):
+            raise ValidationError(f"picture {number}: there is no static/{file}")
+        if not isinstance(alt, str) or len(alt.split()) < 3:
+            raise ValidationError(f"picture {number}: alt must say in words what it shows")
+
+
 class Exercise(ContentItem):
     repetitions = models.CharField(max_length=200, help_text="How many, how long, how often.")
     stop_if = models.CharField(max_length=300, help_text="When to stop.")
+    pictures = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_pictures],
+        help_text=(
+            'Line drawings of the positions: [{"file": "exercises/name.svg", "alt": "what it '
+            'shows, in words that match the steps"}]. Files live in static/exercises/.'
+        ),
+    )
 
     folder = "exercises"
     url_name = "exercise"
-    extra_fields = ("repetitions", "stop_if")
+    extra_fields = ("repetitions", "stop_if", "pictures")
+
+    @property
+    def steps(self) -> list[str]:
+        """The numbered steps under the body's "## Steps" heading, as plain sentences:
+        what a printed plan carries so that it stands on its own."""
+        steps: list[str] = []
+        in_steps = False
+        for line in self.body.splitlines():
+            if line.startswith("## "):
+                in_steps = line[3:].strip().lower() == "steps"
+                continue
+            match = NUMBERED.match(line) if in_steps else None
+            if match:
+                steps.append(match.group(1).strip())
+        return steps
 
     class Meta(ContentItem.Meta):
         pass

@@ -11,7 +11,12 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_name": settings.BACKCARE_SITE_NAME,
         "emergency_number": settings.BACKCARE_EMERGENCY_NUMBER,
         "urgent_service": settings.BACKCARE_URGENT_SERVICE,
+        "urgent_number": settings.BACKCARE_URGENT_NUMBER,
+        # tel: links want the digits alone.
+        "emergency_tel": settings.BACKCARE_EMERGENCY_NUMBER.replace(" ", ""),
+        "urgent_tel": settings.BACKCARE_URGENT_NUMBER.replace(" ", ""),
         "canonical_url": base + request.path,
+        "site_url": base,
         "keep_for": kept_for(settings.SESSION_COOKIE_AGE),
     }
 

@@ -40,6 +40,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy.html", context)
 
 
+@public_page
+@require_GET
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/about.html", {"contact_email": settings.BACKCARE_CONTACT_EMAIL})
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:

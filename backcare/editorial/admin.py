@@ -123,6 +123,8 @@ class RowLabelledForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.widget.attrs["aria-label"] = f"{field.label or name} of {self.instance}"
+            # A list shows no help text, so nothing may point at it (aria-describedby).
+            field.help_text = ""
 
 
 class HistoryAdminMixin(admin.ModelAdmin):

@@ -38,8 +38,10 @@ class AnswerForm(forms.Form):
         values = list(dict.fromkeys(raw)) if isinstance(raw, list) else [raw]
         exclusive = [c for c in self.question.choices if c.exclusive and c.value in values]
         if exclusive and len(values) > 1:
+            label = exclusive[0].label
             raise forms.ValidationError(
-                f"“{exclusive[0].label}” cannot be ticked with other answers."
+                f"“{label}” cannot be ticked with other answers. Untick “{label}”, "
+                "or untick the other answers."
             )
         return values
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
@@ -311,9 +311,33 @@ def plan_text(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
+def where_you_were(request: HtmxHttpRequest) -> str:
+    """The step a visitor was on, for "No, go back" on a confirm page."""
+    flow = published_flow()
+    state = check_state.load(request.session)
+    if flow is None or state is None or state.flow != int(flow.version) or not state.answers:
+        return url("start")
+    return next_url(evaluate(flow, state.answers))
+
+
+def confirm(request: HtmxHttpRequest, action: str) -> HttpResponse:
+    """Ask before a check is wiped: a page of its own, so it works without JavaScript."""
+    context = {
+        "title": "Start again?" if action == "restart" else "Clear your answers?",
+        "action": action,
+        "action_url": url(action),
+        "cancel_url": where_you_were(request),
+    }
+    return render_check(request, "triage/confirm.html", context)
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
 def restart(request: HtmxHttpRequest) -> HttpResponse:
-    """Start again: forget the answers and go to the first question."""
+    """Start again: forget the answers and go to the first question (GET asks first)."""
+    if request.method == "GET":
+        return confirm(request, "restart")
     check_state.forget(request.session)
     flow = published_flow()
     if flow is None:
@@ -324,9 +348,13 @@ def restart(request: HtmxHttpRequest) -> HttpResponse:
     return SeeOther(step_url(flow.questions[0].slug))
 
 
-@require_POST
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
 def clear(request: HtmxHttpRequest) -> HttpResponse:
-    """Delete the answers and the session that held them."""
+    """Delete the answers and the session that held them (GET asks first)."""
+    if request.method == "GET":
+        return confirm(request, "clear")
     request.session.flush()
     wipe_log()
     messages.success(

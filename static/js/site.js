@@ -9,6 +9,10 @@ document.addEventListener("htmx:afterSettle", function (event) {
   var nodes = source && source.querySelectorAll ? Array.from(source.querySelectorAll("[data-announce]")) : [];
   if (!nodes.length && source && source.matches && source.matches("[data-announce]")) nodes = [source];
   var region = document.getElementById("announcer");
+  // htmx moved focus into the new content (the question's heading, an error summary):
+  // a screen reader reads that already, and once is enough.
+  var focused = document.activeElement;
+  if (focused && focused !== document.body && nodes.length && nodes[0].closest("#check") && focused.closest("#check")) return;
   if (nodes.length && region) {
     var text = nodes
       .map(function (node) {
@@ -23,8 +27,34 @@ document.addEventListener("htmx:afterSettle", function (event) {
   }
 });
 
-// The plan's "Print" and "Copy" buttons only work with JavaScript, so they start hidden.
+// The plan's "Share", "Print" and "Copy" buttons only work with JavaScript, so they start
+// hidden. Share uses the phone's own share sheet where there is one, else copies the text.
+function copied(button, words) {
+  var region = document.getElementById("announcer");
+  button.textContent = words;
+  if (region) region.textContent = "Your plan has been copied.";
+}
+
 function setUpPlanButtons(root) {
+  root.querySelectorAll(".share-button").forEach(function (button) {
+    var text = function () {
+      return document.getElementById(button.dataset.share).value;
+    };
+    if (navigator.share) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.share({ title: button.dataset.title, text: text() }).catch(function () {});
+      });
+    } else if (navigator.clipboard) {
+      button.hidden = false;
+      button.textContent = "Copy this plan";
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(text()).then(function () {
+          copied(button, "Copied: paste it into a message or note");
+        });
+      });
+    }
+  });
   root.querySelectorAll(".print-button").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
@@ -37,13 +67,24 @@ function setUpPlanButtons(root) {
     button.addEventListener("click", function () {
       var text = document.getElementById(button.dataset.copy).value;
       navigator.clipboard.writeText(text).then(function () {
-        var region = document.getElementById("announcer");
-        button.textContent = "Copied";
-        if (region) region.textContent = "Your plan has been copied.";
+        copied(button, "Copied");
       });
     });
   });
 }
+
+// "None of these" and the other boxes cannot both be ticked: ticking one clears the
+// other kind. (Without JavaScript the form says so, and what to do, if both are sent.)
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches('input[type="checkbox"][name="answer"]') || !box.checked) return;
+  var form = box.form;
+  if (!form) return;
+  form.querySelectorAll('input[type="checkbox"][name="answer"]').forEach(function (other) {
+    if (other === box) return;
+    if (box.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive")) other.checked = false;
+  });
+});
 
 document.addEventListener("DOMContentLoaded", function () {
   setUpPlanButtons(document);
