@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from backcare.core.placeholders import fill
-from backcare.editorial.admin import ConflictCheckingForm, HistoryAdminMixin
+from backcare.editorial.admin import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
 
 from .models import (
     CONTENT_MODELS,
@@ -223,7 +223,7 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
         }
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        kwargs["widget"] = forms.CheckboxSelectMultiple
+        kwargs["widget"] = CheckboxList
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(boolean=True, description="On the site")

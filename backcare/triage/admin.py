@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -15,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from backcare.editorial.admin import ConflictCheckingForm, HistoryAdminMixin
+from backcare.editorial.admin import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
 
 from .engine import Level, Outcome, evaluate
 from .flows import (
@@ -83,7 +82,7 @@ class ChoiceInline(admin.StackedInline):
     formfield_overrides = {}
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        kwargs["widget"] = forms.CheckboxSelectMultiple
+        kwargs["widget"] = CheckboxList
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
