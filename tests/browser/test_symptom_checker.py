@@ -18,17 +18,16 @@ RED_FLAGS = [
     "numbness-or-weakness",
     "bladder-bowel-or-saddle",
     "chest-pain-or-breathlessness",
-    "fall-or-injury",
-    "fever",
-    "weight-loss",
-    "night-pain",
 ]
 # (question slug, labels to choose) for a whole check that ends in looking after it at home.
 SELF_CARE: Answers = [(slug, ["No"]) for slug in RED_FLAGS] + [
-    ("when-started", ["Less than 24 hours ago"]),
+    ("other-signs", ["None of these"]),
+    ("risk-factors", ["None of these"]),
+    ("where-it-hurts", ["Lower back, below the ribs"]),
+    ("when-started", ["Today"]),
     ("getting-better", ["Getting better"]),
     ("tried", ["A cold pack or ice", "Resting in a comfortable position"]),
-    ("what-happened", ["Lifting something heavy, or twisting"]),
+    ("what-happened", ["Lifting something heavy, bending or twisting"]),
     ("how-bad", ["Moderate: it slows me down"]),
     ("medicine-cautions", ["None of these"]),
 ]
@@ -43,7 +42,7 @@ def with_answers(**changes: list[str]) -> Answers:
 OUTCOMES: dict[str, tuple[Answers, str]] = {
     "emergency": ([("numbness-or-weakness", ["Yes"])], "Call 999 now"),
     "urgent": (
-        [(slug, ["No"]) for slug in RED_FLAGS[:4]] + [("fever", ["Yes"])],
+        [*SELF_CARE[:3], ("other-signs", ["A fever (38°C or more), or you feel hot and shivery"])],
         "Get medical help today",
     ),
     "gp": (
@@ -287,7 +286,7 @@ def test_back_after_swaps_shows_the_whole_previous_question_with_its_answer_and_
 ) -> None:
     start_check(page, site)
     answer_all(page, site, SELF_CARE[:3])
-    expect(page).to_have_url(site + "/check/fall-or-injury/")
+    expect(page).to_have_url(site + "/check/other-signs/")
 
     page.go_back()
     expect(page).to_have_url(site + "/check/chest-pain-or-breathlessness/")
@@ -303,7 +302,7 @@ def test_back_after_swaps_shows_the_whole_previous_question_with_its_answer_and_
     # The form still works, swapped in place again.
     page.evaluate("window.stillTheSamePage = true")
     answer(page, ["No"])
-    expect(page).to_have_url(site + "/check/fall-or-injury/")
+    expect(page).to_have_url(site + "/check/other-signs/")
     expect(step_heading(page)).to_be_focused()
     assert page.evaluate("window.stillTheSamePage") is True
     page.wait_for_load_state("networkidle")
@@ -388,7 +387,7 @@ def test_each_answer_is_a_thumb_sized_target_on_a_phone(page: Page, site: str) -
     start_check(page, site)
     assert_choices_are_thumb_sized(page)  # radio buttons; the last is "No"
     answer(page, [])
-    answer_all(page, site, SELF_CARE[1:9])
+    answer_all(page, site, SELF_CARE[1:8])
     expect(page).to_have_url(site + "/check/tried/")
     assert_choices_are_thumb_sized(page)  # tick boxes
     page.wait_for_load_state("networkidle")
@@ -408,7 +407,7 @@ def test_axe_finds_no_violation_on_the_start_questions_error_and_answers(
     button(page, "Continue").click()
     expect(page.get_by_role("alert")).to_be_focused()
     reports.append(axe_report(page, "an error"))
-    answer_all(page, site, SELF_CARE[:9])
+    answer_all(page, site, SELF_CARE[:8])
     expect(page).to_have_url(site + "/check/tried/")
     expect(page.get_by_role("checkbox")).to_have_count(7)
     reports.append(axe_report(page, "a tick-box question"))
@@ -420,7 +419,7 @@ def test_axe_finds_no_violation_on_the_start_questions_error_and_answers(
     reports.append(axe_report(page, "a tick-box error"))
     page.get_by_label("Massage", exact=True).uncheck()
     answer(page, [])
-    answer_all(page, site, SELF_CARE[10:])
+    answer_all(page, site, SELF_CARE[9:])
     expect(page).to_have_url(site + "/check/answers/")
     reports.append(axe_report(page, "check your answers"))
     page.wait_for_load_state("networkidle")
