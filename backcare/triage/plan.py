@@ -27,6 +27,7 @@ LOW_BACK = "low-back"
 NECK_AND_UPPER = frozenset({"middle-or-upper-back", "neck-and-shoulders"})
 NECK_RELIEF = "neck-and-upper-back-relief"
 PREGNANCY = "back-pain-in-pregnancy"
+POSITIONS = "comfortable-positions"  # lying on the back: the pregnancy advice has its own
 # Remedies only for some people: (question, answers that call for it).
 ONLY_FOR: dict[str, tuple[str, frozenset[str]]] = {
     NECK_RELIEF: ("where-it-hurts", NECK_AND_UPPER),
@@ -143,6 +144,7 @@ def build_plan(outcome: Outcome, pages: Iterable[ContentItem]) -> Plan:
         strengthening = []
     pregnancy = next((r for r in remedies if r.slug == PREGNANCY), None)
     if pregnancy is not None:
+        now = [r for r in now if r.slug != POSITIONS]
         # Exercises on the back and core work wait for a midwife's or physio's advice.
         easing = [e for e in easing if e in neck_moves]
         strengthening = []
