@@ -512,3 +512,59 @@ def test_a_whole_check_logs_no_script_error_or_csp_violation(
     # The listener does hear a violation on these pages: a style attribute is refused.
     with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
         page.evaluate("document.body.setAttribute('style', 'color: red')")
+
+
+# The warning-sign tick-box pages and where it hurts ----------------------------------------
+
+
+def tick_by_keyboard(page: Page, labels: Sequence[str]) -> None:
+    for label in labels:
+        box = page.get_by_label(label, exact=True)
+        tab_to(page, box)
+        page.keyboard.press("Space")
+        expect(box).to_be_checked()
+    tab_to(page, button(page, "Continue"))
+    before = step_heading(page).inner_text()
+    page.keyboard.press("Enter")
+    expect(step_heading(page)).not_to_have_text(before)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_a_risk_factor_ticked_by_keyboard_leads_to_same_day_care_and_says_why(
+    new_context: Callable[..., BrowserContext], site: str, javascript: bool
+) -> None:
+    page = new_context(java_script_enabled=javascript).new_page()
+    start_check(page, site)
+    answer_all(page, site, SELF_CARE[:3])
+    reports: list[str] = []
+    expect(page).to_have_url(site + "/check/other-signs/")
+    reports.append(axe_report(page, "other signs"))
+    tick_by_keyboard(page, ["Pain that wakes you at night"])
+    expect(page).to_have_url(site + "/check/risk-factors/")
+    reports.append(axe_report(page, "risk factors"))
+    tick_by_keyboard(page, ["I have thin, weak bones (osteoporosis)"])
+    expect(page).to_have_url(site + "/check/where-it-hurts/")
+    reports.append(axe_report(page, "where it hurts"))
+    tick_by_keyboard(page, ["Lower back, below the ribs", "Neck and shoulders"])
+    see_outcome(page, site, SELF_CARE[6:])  # lifting: a strain with thin bones
+    main = page.get_by_role("main")
+    expect(main).to_have_attribute("data-disposition", "urgent")
+    expect(main).to_contain_text("You told us you have thin bones (osteoporosis)")
+    tell = page.locator("#tell-heading + dl")
+    expect(tell).to_contain_text("I have thin, weak bones (osteoporosis)")
+    expect(tell).to_contain_text("Pain that wakes you at night")
+    expect(tell).not_to_contain_text("None of these")
+    reports.append(axe_report(page, "urgent outcome"))
+    page.wait_for_load_state("networkidle")
+    assert not [r for r in reports if r], "\n\n".join(r for r in reports if r)
+
+
+def test_chest_pain_says_call_an_ambulance_and_not_to_go_by_car(page: Page, site: str) -> None:
+    start_check(page, site)
+    see_outcome(page, site, [*SELF_CARE[:2], ("chest-pain-or-breathlessness", ["Yes"])])
+    main = page.get_by_role("main")
+    expect(main).to_have_attribute("data-disposition", "emergency")
+    expect(main).to_contain_text("ask for an ambulance")
+    expect(main).to_contain_text("Do not go to hospital by car")
+    expect(main).not_to_contain_text("go straight to the nearest emergency department")
+    page.wait_for_load_state("networkidle")
