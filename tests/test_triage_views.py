@@ -676,12 +676,12 @@ def test_warning_signs_are_listed_most_urgent_first_whatever_their_order(
     RedFlag.objects.filter(slug="fever").update(order=1)
     page = result_page(started, SELF_CARE)
     watch = page[page.index('id="watch-heading"') :]
-    assert watch.index("Call 999 if you get") < watch.index("Get help the same day if you get")
-    assert watch.count("Call 999 if you get") == 1
+    assert watch.index("Call 999 now") < watch.index("Get help the same day")
+    assert watch.count("Call 999 now") == 1
 
 
 def test_a_gp_outcome_shows_relief_but_not_the_self_care_recovery(started: Client) -> None:
-    page = result_page(started, with_answers(night_pain=["yes"]))
+    page = result_page(started, with_answers(other_signs=["wakes-at-night"]))
     assert 'data-disposition="gp"' in page
     assert "While you wait" in page and "What to do now" in page
     assert "Stopping it coming back" not in page and "Once the pain has eased" not in page
