@@ -230,7 +230,7 @@ def test_a_pain_relief_caution_says_why_and_what_to_avoid(
         "you told us: “A stomach ulcer or bleeding from the stomach, now or in the past”, “Asthma”"
         in shown
     )
-    assert "do not take anti-inflammatory painkillers, such as ibuprofen" in shown
+    assert "Do not take anti-inflammatory painkillers, such as ibuprofen" in shown
     # Only ever named as something to avoid.
     assert shown.lower().count("ibuprofen") == 1
 
