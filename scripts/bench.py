@@ -473,7 +473,8 @@ def start_check(steps: int = 2) -> CheckSession:
     answered = []
     for _ in range(steps):
         form = parse_form(html)
-        answer = "no" if "no" in form.answers else form.answers[0]
+        # "No" or "None of these" to a warning sign, so the walk never ends the check early.
+        answer = next((a for a in ("no", "none") if a in form.answers), form.answers[0])
         answered.append(f"{urllib.parse.urlsplit(url).path} = {answer}")
         data = urllib.parse.urlencode({"csrfmiddlewaretoken": form.csrf, "answer": answer}).encode()
         with opener.open(APP + form.action, data=data, timeout=10) as response:

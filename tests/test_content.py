@@ -34,8 +34,8 @@ def test_every_red_flag_the_checker_needs_is_published(content: LoadReport) -> N
     assert levels["chest-pain-or-breathlessness"] == CareLevel.EMERGENCY
     assert levels["after-a-fall-or-injury"] == CareLevel.URGENT
     assert levels["fever"] == CareLevel.URGENT
-    assert levels["unexplained-weight-loss"] == CareLevel.GP
-    assert levels["night-pain"] == CareLevel.GP
+    assert levels["unexplained-weight-loss"] == CareLevel.URGENT
+    assert levels["night-pain"] == CareLevel.URGENT
 
 
 def test_the_whole_content_folder_loads_and_publishes(content: LoadReport) -> None:

@@ -24,9 +24,9 @@ def test_loading_publishes_the_flow_once(content_dir: Path) -> None:
 
 def test_a_changed_question_publishes_a_new_version(content_dir: Path) -> None:
     run_load(content_dir)
-    edit(content_dir / "triage/questions/fever.yaml", "feel hot and shivery", "feel feverish")
+    edit(content_dir / "triage/questions/other-signs.yaml", "feel hot and shivery", "feel ill")
     output = run_load(content_dir)
-    assert "updated: triage/questions/fever" in output
+    assert "updated: triage/questions/other-signs" in output
     assert FlowVersion.objects.count() == 2
 
 
@@ -36,16 +36,16 @@ def test_a_flow_that_fails_a_case_is_not_loaded(content_dir: Path) -> None:
         run_load(content_dir)
     message = str(error.value)
     assert "the symptom checker failed its checks" in message
-    assert "fever:yes must lead to at least 'urgent'" in message
+    assert "other-signs:fever must lead to at least 'urgent'" in message
     assert "Nothing was changed." in message
     assert not Question.objects.exists() and not FlowVersion.objects.exists()
 
 
 def test_a_rule_naming_an_unknown_answer_stops_the_load(content_dir: Path) -> None:
-    edit(content_dir / "triage/rules/fever.yaml", "fever: ['yes']", "fever: ['very']")
+    edit(content_dir / "triage/rules/fever.yaml", "other-signs: [fever]", "other-signs: [very]")
     with pytest.raises(CommandError) as error:
         run_load(content_dir)
-    assert "rules/fever.yaml: when.fever: no answer 'very'" in str(error.value)
+    assert "rules/fever.yaml: when.other-signs: no answer 'very'" in str(error.value)
 
 
 def test_a_question_without_choices_stops_the_load(content_dir: Path) -> None:
@@ -58,10 +58,10 @@ def test_a_question_without_choices_stops_the_load(content_dir: Path) -> None:
 
 def test_an_edited_question_is_kept_and_the_flow_left_for_review(content_dir: Path) -> None:
     run_load(content_dir)
-    Question.objects.filter(slug="fever").update(text="Edited by a clinician")
+    Question.objects.filter(slug="other-signs").update(text="Edited by a clinician")
     edit(content_dir / "triage/questions/how-bad.yaml", "How bad", "How strong")
     output = run_load(content_dir)
-    assert "left alone: triage/questions/fever" in output
+    assert "left alone: triage/questions/other-signs" in output
     assert "symptom checker: not published" in output
     assert FlowVersion.objects.count() == 1
 
@@ -76,11 +76,11 @@ def test_check_triage_reports_every_case(content: LoadReport) -> None:
 
 
 def test_check_triage_fails_on_a_broken_flow(content: LoadReport) -> None:
-    Question.objects.get(slug="fever").choices.filter(value="yes").update(floor="emergency")
+    Question.objects.get(slug="other-signs").choices.filter(value="fever").update(floor="emergency")
     out = StringIO()
     with pytest.raises(CommandError) as error:
         call_command("check_triage", stdout=out)
-    assert "problem: Answer fever:yes must lead to at least 'emergency'" in out.getvalue()
+    assert "problem: Answer other-signs:fever must lead to at least 'emergency'" in out.getvalue()
     assert "0/0 cases passed" in str(error.value)
 
 
@@ -107,7 +107,7 @@ def test_a_reload_never_publishes_admin_edits_to_the_checker(content_dir: Path) 
 
 def test_an_unchanged_reload_publishes_nothing_even_after_admin_edits(content_dir: Path) -> None:
     run_load(content_dir)
-    Question.objects.filter(slug="fever").update(text="Edited, not reviewed")
-    Question.objects.filter(slug="fever").update(loaded_fingerprint="")
+    Question.objects.filter(slug="other-signs").update(text="Edited, not reviewed")
+    Question.objects.filter(slug="other-signs").update(loaded_fingerprint="")
     run_load(content_dir)
     assert FlowVersion.objects.count() == 1

@@ -28,25 +28,51 @@ from backcare.triage.engine import (
 
 CASES_DIR = Path(settings.BACKCARE_CONTENT_DIR) / "triage" / "cases"
 CASES = [yaml.safe_load(path.read_text()) for path in sorted(CASES_DIR.glob("*.yaml"))]
+# Each warning sign and risk factor, and the least care it must lead to on its own.
+SIGN_LEVELS = {
+    ("numbness-or-weakness", "yes"): Level.EMERGENCY,
+    ("bladder-bowel-or-saddle", "yes"): Level.EMERGENCY,
+    ("chest-pain-or-breathlessness", "yes"): Level.EMERGENCY,
+    ("other-signs", "serious-accident"): Level.EMERGENCY,
+    ("other-signs", "injury"): Level.URGENT,
+    ("other-signs", "fever"): Level.URGENT,
+    ("other-signs", "peeing"): Level.URGENT,
+    ("other-signs", "tummy-or-side"): Level.URGENT,
+    ("other-signs", "rash"): Level.URGENT,
+    ("other-signs", "pregnancy-signs"): Level.URGENT,
+    ("other-signs", "weight-loss"): Level.URGENT,
+    ("other-signs", "worse-lying-still"): Level.URGENT,
+    ("other-signs", "wakes-at-night"): Level.GP,
+    ("risk-factors", "cancer"): Level.URGENT,
+    ("risk-factors", "weak-immune-system"): Level.URGENT,
+    ("risk-factors", "steroid-tablets"): Level.URGENT,
+    ("risk-factors", "injects-drugs"): Level.URGENT,
+    ("risk-factors", "osteoporosis"): Level.GP,
+    ("risk-factors", "first-time-young-or-older"): Level.GP,
+    ("risk-factors", "morning-stiffness"): Level.GP,
+}
 RED_FLAG_LEVELS = {
     "numbness-or-weakness": Level.EMERGENCY,
     "bladder-bowel-or-saddle": Level.EMERGENCY,
     "chest-pain-or-breathlessness": Level.EMERGENCY,
-    "fall-or-injury": Level.URGENT,
-    "fever": Level.URGENT,
-    "weight-loss": Level.GP,
-    "night-pain": Level.GP,
+    "other-signs": Level.EMERGENCY,
+    "risk-factors": Level.URGENT,
 }
+
+
+def no_to(question: Question) -> list[str]:
+    return ["none"] if question.multiple else ["no"]
 
 
 def all_no(flow: Flow) -> dict[str, list[str]]:
     """No to every warning sign, and a mild, recent spasm."""
-    answers = {q.slug: ["no"] for q in flow.questions if q.red_flag}
+    answers = {q.slug: no_to(q) for q in flow.questions if q.red_flag}
     answers |= {
+        "where-it-hurts": ["low-back"],
         "when-started": ["today"],
         "getting-better": ["better"],
         "tried": ["nothing"],
-        "what-happened": ["dont-know"],
+        "what-happened": ["sitting-or-standing"],
         "how-bad": ["mild"],
         "medicine-cautions": ["none"],
     }
@@ -81,18 +107,57 @@ def test_red_flags_are_asked_before_anything_else(seeded_flow: Flow) -> None:
     assert set(RED_FLAG_LEVELS) == {q.slug for q in seeded_flow.questions if q.red_flag}
 
 
-@pytest.mark.parametrize(("slug", "level"), RED_FLAG_LEVELS.items())
-def test_each_red_flag_leads_to_its_level_of_care(
-    seeded_flow: Flow, slug: str, level: Level
+@pytest.mark.parametrize(("sign", "level"), SIGN_LEVELS.items(), ids=lambda v: str(v))
+def test_each_warning_sign_and_risk_factor_leads_to_its_level_of_care(
+    seeded_flow: Flow, sign: tuple[str, str], level: Level
 ) -> None:
-    result = outcome(seeded_flow, all_no(seeded_flow) | {slug: ["yes"]})
+    slug, value = sign
+    result = outcome(seeded_flow, all_no(seeded_flow) | {slug: [value]})
     assert result.level == level
     assert result.reasons, "the outcome must say why"
+
+
+def test_every_answer_to_a_warning_sign_question_is_in_the_table(seeded_flow: Flow) -> None:
+    answers = {
+        (q.slug, c.value)
+        for q in seeded_flow.questions
+        if q.red_flag
+        for c in q.choices
+        if c.value not in ("no", "none", "not-sure")
+    }
+    assert answers == set(SIGN_LEVELS)
+
+
+@given(data=st.data())
+@hypothesis_settings(max_examples=150, deadline=None)
+def test_any_mix_of_signs_ends_at_least_at_the_most_serious_one(
+    seeded_flow: Flow, data: st.DataObject
+) -> None:
+    answers = all_no(seeded_flow)
+    for slug in ("other-signs", "risk-factors"):
+        values = [v for (s, v) in SIGN_LEVELS if s == slug]
+        ticked = data.draw(st.lists(st.sampled_from(values), unique=True, max_size=4), slug)
+        if ticked:
+            answers[slug] = ticked
+    answers["what-happened"] = data.draw(
+        st.sampled_from([["lifting"], ["small-jolt"], ["sitting-or-standing"], ["dont-know"]])
+    )
+    result = evaluate(seeded_flow, answers)
+    assert isinstance(result, Outcome)
+    given_signs = [
+        SIGN_LEVELS[(slug, c.value)]
+        for slug, chosen in result.answers.items()
+        for c in chosen
+        if (slug, c.value) in SIGN_LEVELS
+    ]
+    # A check that stopped early skipped later pages; what it asked decides the floor.
+    assert result.level.rank >= max((lv.rank for lv in given_signs), default=0)
 
 
 @pytest.mark.parametrize("slug", RED_FLAG_LEVELS)
 def test_not_sure_about_a_red_flag_still_leads_to_care(seeded_flow: Flow, slug: str) -> None:
     result = outcome(seeded_flow, all_no(seeded_flow) | {slug: ["not-sure"]})
+    assert result.reasons
     assert (
         result.level.rank >= min(RED_FLAG_LEVELS[slug], Level.URGENT, key=lambda lv: lv.rank).rank
     )
@@ -100,8 +165,8 @@ def test_not_sure_about_a_red_flag_still_leads_to_care(seeded_flow: Flow, slug: 
 
 @pytest.mark.parametrize("slug", [s for s, lv in RED_FLAG_LEVELS.items() if lv == Level.EMERGENCY])
 def test_an_emergency_ends_the_check_at_once(seeded_flow: Flow, slug: str) -> None:
-    answers = {q.slug: ["no"] for q in seeded_flow.questions if q.red_flag}
-    answers[slug] = ["yes"]
+    answers = {q.slug: no_to(q) for q in seeded_flow.questions if q.red_flag}
+    answers[slug] = ["serious-accident"] if slug == "other-signs" else ["yes"]
     result = outcome(seeded_flow, answers)
     assert result.stopped_early
     assert result.path[-1].slug == slug
@@ -127,8 +192,50 @@ def test_no_better_after_several_days_means_see_a_doctor(seeded_flow: Flow) -> N
 
 
 def test_weight_loss_with_night_pain_is_urgent(seeded_flow: Flow) -> None:
-    answers = all_no(seeded_flow) | {"weight-loss": ["yes"], "night-pain": ["yes"]}
+    answers = all_no(seeded_flow) | {"other-signs": ["weight-loss", "wakes-at-night"]}
     assert outcome(seeded_flow, answers).level == Level.URGENT
+
+
+@pytest.mark.parametrize(
+    ("trigger", "level"),
+    [
+        (["small-jolt"], Level.URGENT),
+        (["lifting"], Level.URGENT),
+        (["dont-know"], Level.URGENT),
+        (["something-else"], Level.URGENT),
+        (["sitting-or-standing"], Level.GP),
+        (["stress"], Level.GP),
+    ],
+)
+def test_thin_bones_with_any_jolt_is_same_day(
+    seeded_flow: Flow, trigger: list[str], level: Level
+) -> None:
+    answers = all_no(seeded_flow) | {"risk-factors": ["osteoporosis"], "what-happened": trigger}
+    assert outcome(seeded_flow, answers).level == level
+
+
+def test_blood_thinners_with_a_bump_is_same_day(seeded_flow: Flow) -> None:
+    answers = all_no(seeded_flow) | {"medicine-cautions": ["blood-thinners"]}
+    assert outcome(seeded_flow, answers | {"what-happened": ["lifting"]}).level == Level.SELF_CARE
+    bumped = answers | {"what-happened": ["small-jolt"]}
+    assert outcome(seeded_flow, bumped).level == Level.URGENT
+
+
+def test_upper_back_pain_without_a_known_strain_sees_a_doctor(seeded_flow: Flow) -> None:
+    answers = all_no(seeded_flow) | {"where-it-hurts": ["middle-or-upper-back"]}
+    assert outcome(seeded_flow, answers | {"what-happened": ["dont-know"]}).level == Level.GP
+    assert outcome(seeded_flow, answers | {"what-happened": ["lifting"]}).level == Level.SELF_CARE
+
+
+def test_chest_pain_says_ambulance_not_car_and_spinal_emergencies_keep_the_choice(
+    seeded_flow: Flow,
+) -> None:
+    chest = outcome(seeded_flow, all_no(seeded_flow) | {"chest-pain-or-breathlessness": ["yes"]})
+    assert "ambulance" in chest.instruction_html and "by car" in chest.instruction_html
+    assert "emergency department" not in chest.instruction_html
+    spinal = outcome(seeded_flow, all_no(seeded_flow) | {"bladder-bowel-or-saddle": ["yes"]})
+    assert "emergency department" in spinal.instruction_html
+    assert "Do not drive yourself" in spinal.instruction_html
 
 
 def test_timing_picks_cold_first_then_heat(seeded_flow: Flow) -> None:
@@ -379,5 +486,56 @@ def test_validator_ties_red_flag_questions_to_their_pages_level() -> None:
 
 
 def test_each_seeded_red_flag_question_reaches_its_pages_level(seeded_flow: Flow) -> None:
+    # The two tick-box pages gather several signs, so no single page explains them.
+    pages = {slug: lv for slug, lv in RED_FLAG_LEVELS.items() if lv == Level.EMERGENCY}
+    pages |= {"other-signs": None, "risk-factors": None}  # type: ignore[dict-item]
     for question in (q for q in seeded_flow.questions if q.red_flag):
-        assert question.flag_level == RED_FLAG_LEVELS[question.slug]
+        assert question.flag_level == pages[question.slug]
+
+
+def test_validator_wants_a_level_on_every_warning_sign_answer_but_no() -> None:
+    flow = tiny_flow()
+    choices = (*flow.questions[0].choices, Choice("cancer", "Cancer"))
+    problems = validate(with_question(flow, 0, choices=choices))
+    assert any("has answers with no level of care (no, cancer)" in p for p in problems)
+
+
+def test_validator_wants_an_unticked_risk_factor_to_be_none_of_these() -> None:
+    flow = tiny_flow()
+    choices = (Choice("yes", "Yes", floor=Level.URGENT), Choice("none", "None of these"))
+    problems = validate(with_question(flow, 0, choices=choices, multiple=True))
+    assert any("flag:none has no level of care" in p for p in problems)
+    exclusive = (choices[0], Choice("none", "None of these", exclusive=True))
+    assert validate(with_question(flow, 0, choices=exclusive, multiple=True)) == []
+
+
+def test_validator_wants_not_sure_to_err_toward_care() -> None:
+    flow = tiny_flow()
+    choices = (*flow.questions[0].choices, Choice("not-sure", "Not sure", floor=Level.GP))
+    extra = Rule("flag-unsure", Level.GP, "u", {"flag": frozenset({"not-sure"})})
+    changed = replace(with_question(flow, 0, choices=choices), rules=(*flow.rules, extra))
+    assert "Answer flag:not-sure must lead to at least 'urgent': when a person is not sure, " \
+        "the check errs toward care." in validate(changed)  # fmt: skip
+
+
+def test_validator_refuses_a_rule_that_stops_at_self_care() -> None:
+    flow = tiny_flow()
+    quiet = Rule("quiet", Level.SELF_CARE, "q", {"middle": frozenset({"a"})}, stop=True)
+    problems = validate(replace(flow, rules=(*flow.rules, quiet)))
+    assert any("Rule 'quiet' stops the check at self-care" in p for p in problems)
+
+
+def test_validator_refuses_a_way_to_the_end_that_skips_a_warning_sign() -> None:
+    flow = tiny_flow()
+    # A second red flag, placed last so a jump from the first can pass it by.
+    questions = (
+        flow.questions[0],
+        replace(flow.questions[2], slug="flag2", red_flag=True, choices=flow.questions[0].choices),
+        replace(flow.questions[1], choices=(Choice("skip", "Skip"), Choice("ask", "Ask"))),
+        flow.questions[3],
+    )
+    jump = (Choice("yes", "Yes", floor=Level.URGENT), Choice("no", "No", goto="branch"))
+    skipping = replace(questions[0], choices=jump)
+    rules = (*flow.rules[:1], Rule("flag2", Level.URGENT, "f", {"flag2": frozenset({"yes"})}))
+    problems = validate(replace(flow, questions=(skipping, *questions[1:]), rules=rules))
+    assert any("without asking flag2" in p for p in problems), problems

@@ -23,12 +23,13 @@ RED_FLAGS = [
     "numbness-or-weakness",
     "bladder-bowel-or-saddle",
     "chest-pain-or-breathlessness",
-    "fall-or-injury",
-    "fever",
-    "weight-loss",
-    "night-pain",
+    "other-signs",
+    "risk-factors",
 ]
-SELF_CARE = [(slug, ["no"]) for slug in RED_FLAGS] + [
+SELF_CARE = [(slug, ["no"]) for slug in RED_FLAGS[:3]] + [
+    ("other-signs", ["none"]),
+    ("risk-factors", ["none"]),
+    ("where-it-hurts", ["low-back"]),
     ("when-started", ["today"]),
     ("getting-better", ["better"]),
     ("tried", ["cold", "rest"]),
@@ -74,7 +75,21 @@ def test_start_page_says_what_it_does_and_when_to_call_now(
     assert "does not diagnose" in page
     assert "Clear my answers" in page or "private" in page
     assert page.index("Call 999 now") < page.index("Start now")
-    assert "13 questions" in page
+    assert "12 questions" in page
+
+
+def test_the_start_pages_emergency_signs_come_from_the_red_flag_pages(
+    client: Client, content: LoadReport
+) -> None:
+    from backcare.articles.models import RedFlag
+
+    page = html(client, "/check/")
+    emergency = RedFlag.objects.published().filter(care_level="emergency")
+    assert emergency.count() >= 3
+    for flag in emergency:
+        assert f'href="{flag.get_absolute_url()}"' in page
+    for flag in RedFlag.objects.published().exclude(care_level="emergency"):
+        assert f'href="{flag.get_absolute_url()}"' not in page
 
 
 def test_start_page_as_htmx_is_a_fragment(htmx_client: Client, content: LoadReport) -> None:
@@ -91,9 +106,7 @@ def test_the_emergency_number_and_urgent_service_are_settings(
     settings.BACKCARE_URGENT_SERVICE = "your out-of-hours doctor"  # type: ignore[attr-defined]
     assert "Call 112 now" in html(client, "/check/")
     client.post("/check/")
-    page = result_page(
-        client, [(slug, ["no"]) for slug in RED_FLAGS[:3]] + [("fall-or-injury", ["yes"])]
-    )
+    page = result_page(client, [*SELF_CARE[:3], ("other-signs", ["injury"])])
     assert "your out-of-hours doctor" in page and "call 112" in page
     assert "999" not in page and "NHS 111" not in page
 
@@ -122,7 +135,7 @@ def test_each_step_as_a_plain_request_is_a_whole_page(started: Client, index: in
     page = response.content.decode()
     assert response.status_code == 200
     assert page.startswith("<!doctype html>")
-    assert f"Question {index + 1} of up to 13" in page
+    assert f"Question {index + 1} of up to 12" in page
     assert 'hx-history="false"' in page
     assert "autofocus" not in page  # a full page load must not jump focus
     assert "HX-Request" in response["Vary"]
@@ -375,7 +388,7 @@ def test_an_invalid_answer_is_refused_with_a_message(
 
 
 def test_none_of_these_with_another_answer_is_refused(started: Client) -> None:
-    answer_all(started, SELF_CARE[:12])
+    answer_all(started, SELF_CARE[:11])
     response = started.post("/check/medicine-cautions/", {"answer": ["none", "asthma"]})
     assert response.status_code == 422
     assert (
@@ -386,12 +399,12 @@ def test_none_of_these_with_another_answer_is_refused(started: Client) -> None:
 
 def test_a_step_reached_too_early_goes_to_the_first_unanswered(started: Client) -> None:
     answer(started, "numbness-or-weakness", ["no"])
-    response = started.get("/check/fever/")
+    response = started.get("/check/other-signs/")
     assert response.status_code == 303
     assert response["Location"] == "/check/bladder-bowel-or-saddle/"
-    response = started.post("/check/fever/", {"answer": "no"})
+    response = started.post("/check/other-signs/", {"answer": "no"})
     assert response["Location"] == "/check/bladder-bowel-or-saddle/"
-    assert "fever" not in started.session[SESSION_KEY]["answers"]
+    assert "other-signs" not in started.session[SESSION_KEY]["answers"]
 
 
 def test_an_unknown_step_is_a_404_with_a_way_back(started: Client) -> None:
@@ -401,7 +414,7 @@ def test_an_unknown_step_is_a_404_with_a_way_back(started: Client) -> None:
 
 
 def test_a_step_without_a_check_goes_to_the_start(client: Client, content: LoadReport) -> None:
-    response = client.get("/check/fever/")
+    response = client.get("/check/other-signs/")
     assert response.status_code == 303
     assert response["Location"] == "/check/"
     assert "expired or were cleared" in html(client, "/check/")
@@ -423,7 +436,7 @@ def test_a_tampered_session_restarts_the_check(
 
 def test_tampered_answers_inside_a_session_are_asked_again(started: Client) -> None:
     session = started.session
-    session[SESSION_KEY]["answers"] = {"numbness-or-weakness": ["no", {"x": 1}], "fever": 7}
+    session[SESSION_KEY]["answers"] = {"numbness-or-weakness": ["no", {"x": 1}], "other-signs": 7}
     session.save()
     response = started.get("/check/answers/")
     assert response.status_code == 303
@@ -434,7 +447,7 @@ def test_a_check_begun_on_an_older_flow_is_restarted_with_a_message(
     started: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     answer(started, "numbness-or-weakness", ["no"])
-    Question.objects.filter(slug="fever").update(text="Do you have a high temperature?")
+    Question.objects.filter(slug="other-signs").update(text="Do you have a high temperature?")
     with django_capture_on_commit_callbacks(execute=True):
         assert publish_working_flow() is not None
     response = started.get("/check/bladder-bowel-or-saddle/")
@@ -538,7 +551,7 @@ def with_answers(**changes: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def test_urgent_outcome_says_today_what_to_do_meanwhile_and_what_to_tell(started: Client) -> None:
-    page = result_page(started, [(s, ["no"]) for s in RED_FLAGS[:4]] + [("fever", ["yes"])])
+    page = result_page(started, [*SELF_CARE[:3], ("other-signs", ["fever"])])
     assert 'data-disposition="urgent"' in page
     assert "Get medical help today" in page and "NHS 111" in page
     assert "While you wait" in page
@@ -578,7 +591,10 @@ def test_self_care_plan_uses_heat_later(started: Client) -> None:
 def test_medicine_cautions_mean_ask_a_pharmacist_not_nsaids(started: Client) -> None:
     page = result_page(started, with_answers(medicine_cautions=["blood-thinners"]))
     assert "Ask a pharmacist" in page
-    assert "ibuprofen" not in page.lower() and "nsaid" not in page.lower()
+    # Ibuprofen is named only as something to avoid (the text box holds the plan's copy).
+    shown = page.split("<textarea")[0].lower()
+    assert shown.count("ibuprofen") == 1 and "do not take anti-inflammatory" in shown
+    assert "nsaid" not in page.lower()
 
 
 def test_the_plan_downloads_as_plain_text(started: Client) -> None:
@@ -699,7 +715,7 @@ def test_a_read_that_raced_a_publish_cannot_put_the_old_flow_back(
     from backcare.triage.flows import CACHE_KEY, published_flow
 
     old = published_flow()
-    Question.objects.filter(slug="fever").update(text="Fever or shivers?")
+    Question.objects.filter(slug="other-signs").update(text="Fever or shivers?")
     with django_capture_on_commit_callbacks(execute=True):
         new = publish_working_flow()
     assert new is not None and old is not None
@@ -727,12 +743,12 @@ def test_warning_signs_are_listed_most_urgent_first_whatever_their_order(
     RedFlag.objects.filter(slug="fever").update(order=1)
     page = result_page(started, SELF_CARE)
     watch = page[page.index('id="watch-heading"') :]
-    assert watch.index("Call 999 if you get") < watch.index("Get help the same day if you get")
-    assert watch.count("Call 999 if you get") == 1
+    assert watch.index("Call 999 now") < watch.index("Get help the same day")
+    assert watch.count("Call 999 now") == 1
 
 
 def test_a_gp_outcome_shows_relief_but_not_the_self_care_recovery(started: Client) -> None:
-    page = result_page(started, with_answers(night_pain=["yes"]))
+    page = result_page(started, with_answers(other_signs=["wakes-at-night"]))
     assert 'data-disposition="gp"' in page
     assert "While you wait" in page and "What to do now" in page
     assert "Stopping it coming back" not in page and "Once the pain has eased" not in page

@@ -122,7 +122,17 @@ class RuleAdmin(TriageAdmin):
     list_filter = ["disposition", "stop"]
     search_fields = ["slug", "reason"]
     filter_horizontal = ["when"]
-    fields = ["slug", "order", "disposition", "stop", "when", "reason", "expected_version"]
+    fields = [
+        "slug",
+        "order",
+        "disposition",
+        "stop",
+        "when",
+        "reason",
+        "instruction",
+        "source",
+        "expected_version",
+    ]
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         kwargs["queryset"] = Choice.objects.select_related("question")

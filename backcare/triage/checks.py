@@ -34,7 +34,10 @@ def validate(flow: Flow) -> list[str]:
     problems += _check_red_flags_first(flow)
     problems += _check_red_flag_levels(flow)
     problems += _check_floors(flow)
+    problems += _check_every_sign_has_a_floor(flow)
+    problems += _check_unsure_errs_toward_care(flow)
     problems += _check_early_stops(flow)
+    problems += _check_self_care_asks_every_sign(flow)
     return problems
 
 
@@ -208,6 +211,79 @@ def _check_floors(flow: Flow) -> list[str]:
                     f"Answer {q.slug}:{c.value} must lead to at least {c.floor.value!r}, "
                     "but no rule on that answer alone gives that level."
                 )
+    return problems
+
+
+def _check_every_sign_has_a_floor(flow: Flow) -> list[str]:
+    """On a warning-sign or risk-factor question, every answer but the one plain "No" or
+    "None of these" must carry the least care it needs. With `_check_floors`, this proves
+    that no warning sign or risk factor, ticked alone or with others, ends below its level."""
+    problems = []
+    for q in (q for q in flow.questions if q.red_flag):
+        without = [c.value for c in q.choices if c.floor is None]
+        if len(without) > 1:
+            problems.append(
+                f"Red-flag question {q.slug!r} has answers with no level of care "
+                f"({', '.join(without)}): only its one plain 'No' or 'None of these' may have none."
+            )
+        for c in q.choices:
+            if c.floor is None and q.multiple and not c.exclusive:
+                problems.append(
+                    f"Answer {q.slug}:{c.value} has no level of care, so it must be the "
+                    "'None of these' answer that cannot be ticked with another."
+                )
+    return problems
+
+
+def _check_unsure_errs_toward_care(flow: Flow) -> list[str]:
+    """ "I'm not sure" on a warning-sign question leads to at least the care its most serious
+    answer needs, up to the same day (an emergency needs a sure answer, and the reason then
+    says to call at once if the sign becomes sure)."""
+    problems = []
+    for q in (q for q in flow.questions if q.red_flag):
+        unsure = q.choice("not-sure")
+        floors = [c.floor for c in q.choices if c.floor and c.value != "not-sure"]
+        if unsure is None or not floors:
+            continue
+        needed = min(max(f.rank for f in floors), Level.URGENT.rank)
+        if unsure.floor is None or unsure.floor.rank < needed:
+            problems.append(
+                f"Answer {q.slug}:not-sure must lead to at least {list(Level)[needed].value!r}: "
+                "when a person is not sure, the check errs toward care."
+            )
+    return problems
+
+
+def _complete_paths(flow: Flow) -> Iterable[list[str]]:
+    """Every order of questions a person can be asked, from the first to the last."""
+    stack: list[list[str]] = [[flow.questions[0].slug]]
+    while stack:
+        path = stack.pop()
+        nexts = _successors(flow, flow.question(path[-1]))  # type: ignore[arg-type]
+        if not nexts:
+            yield path
+        stack.extend([*path, slug] for slug in sorted(nexts))
+
+
+def _check_self_care_asks_every_sign(flow: Flow) -> list[str]:
+    """No one reaches self-care without being asked every warning-sign and risk-factor
+    question: the check can only end early through a rule above self-care, and every way
+    through the questions asks them all."""
+    problems = [
+        f"Rule {rule.slug!r} stops the check at self-care: only a rule that raises the level "
+        "of care may stop it."
+        for rule in flow.rules
+        if rule.stop and rule.level == Level.SELF_CARE
+    ]
+    flags = [q.slug for q in flow.questions if q.red_flag]
+    for path in _complete_paths(flow):
+        missing = [slug for slug in flags if slug not in path]
+        if missing:
+            problems.append(
+                "A way through the questions reaches the end without asking "
+                f"{', '.join(missing)}: every warning sign and risk factor must be asked."
+            )
+            break
     return problems
 
 

@@ -215,8 +215,8 @@ class RuleKind(YamlKind):
     model = Rule
     folder = "triage/rules"
     fields = ("order", "level", "reason", "when")
-    optional = {"stop": False}
-    layout = ("slug", "order", "level", "stop", "when", "reason")
+    optional = {"stop": False, "instruction": "", "source": ""}
+    layout = ("slug", "order", "level", "stop", "when", "reason", "instruction", "source")
 
     def clean(self, path: Path, name: str, value: Any) -> Any:
         if name == "level":
@@ -253,6 +253,8 @@ class RuleKind(YamlKind):
             "reason": obj.reason,
             "when": {k: sorted(v) for k, v in sorted(when.items())},
             "stop": obj.stop,
+            "instruction": obj.instruction,
+            "source": obj.source,
         }
 
     def write(self, obj: Rule | None, data: dict[str, Any], loaded_fingerprint: str) -> Any:
@@ -263,6 +265,7 @@ class RuleKind(YamlKind):
             data["reason"],
             data["stop"],
         )
+        rule.instruction, rule.source = data["instruction"], data["source"]
         rule.disposition = Disposition.objects.get(level=data["level"])
         rule.loaded_fingerprint = loaded_fingerprint
         rule.save()

@@ -73,6 +73,10 @@ class Rule:
     reason: str  # "You told us ..."
     when: Mapping[str, frozenset[str]]  # question slug -> any of these values
     stop: bool = False
+    # What to do instead of the level's own instruction, when this rule sets the level
+    # (an ambulance, not a car, for chest pain; a cancer team's helpline).
+    instruction_html: str = ""
+    source: str = ""  # the guidance the level of care comes from
 
     def applies(self, answers: Mapping[str, Sequence[str]]) -> bool:
         return all(
@@ -138,6 +142,19 @@ class Outcome:
     @property
     def level(self) -> Level:
         return self.disposition.level
+
+    @property
+    def instruction_html(self) -> str:
+        """The first reason's own instruction (rules are in order, the most pressing
+        first), or the level's."""
+        for rule in self.reasons:
+            if rule.instruction_html:
+                return rule.instruction_html
+        return self.disposition.instruction_html
+
+    def chose(self, question: str, *values: str) -> bool:
+        """Whether any of these answers was given to this question on the path."""
+        return any(c.value in values for c in self.answers.get(question, ()))
 
     @property
     def timing(self) -> Timing:
@@ -249,6 +266,8 @@ def flow_to_data(flow: Flow) -> dict[str, Any]:
                 "reason": r.reason,
                 "stop": r.stop,
                 "when": {k: sorted(v) for k, v in r.when.items()},
+                "instruction_html": r.instruction_html,
+                "source": r.source,
             }
             for r in flow.rules
         ],
@@ -299,6 +318,8 @@ def flow_from_data(data: Mapping[str, Any], version: str, checksum: str = "") ->
                 reason=r["reason"],
                 stop=r["stop"],
                 when={k: frozenset(v) for k, v in r["when"].items()},
+                instruction_html=r.get("instruction_html", ""),
+                source=r.get("source", ""),
             )
             for r in data["rules"]
         ),

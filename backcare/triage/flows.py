@@ -76,6 +76,8 @@ def build_working_flow() -> engine.Flow:
                 reason=r.reason,
                 stop=r.stop,
                 when=_conditions(r.when.all()),
+                instruction_html=render_markdown(r.instruction) if r.instruction else "",
+                source=r.source,
             )
             for r in rules
         ),

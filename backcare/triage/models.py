@@ -140,6 +140,18 @@ class Rule(Versioned):
         default=False,
         help_text="End the check at once when this applies (no later question can matter).",
     )
+    instruction = models.TextField(
+        blank=True,
+        help_text=(
+            "Markdown. Optional: what to do, in place of the level's own instruction, when this "
+            "rule sets the level (for example: call an ambulance, do not go by car)."
+        ),
+    )
+    source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The guidance this rule's level of care comes from, e.g. 'NICE CKS: ...'.",
+    )
     when = models.ManyToManyField(
         Choice,
         related_name="rules",

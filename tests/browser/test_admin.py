@@ -137,7 +137,7 @@ def admin_url(site: str, key: str) -> str:
         path = f"/admin/articles/remedy/{remedy.pk}/change/"
     elif path == "history":
         path = f"/admin/articles/remedy/{remedy.pk}/history/"
-    return site + path.format(question=Question.objects.get(slug="fever").pk)
+    return site + path.format(question=Question.objects.get(slug="other-signs").pk)
 
 
 # Our own parts of the admin pages: the banners, buttons, history and checks we add.

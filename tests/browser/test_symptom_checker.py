@@ -18,17 +18,16 @@ RED_FLAGS = [
     "numbness-or-weakness",
     "bladder-bowel-or-saddle",
     "chest-pain-or-breathlessness",
-    "fall-or-injury",
-    "fever",
-    "weight-loss",
-    "night-pain",
 ]
 # (question slug, labels to choose) for a whole check that ends in looking after it at home.
 SELF_CARE: Answers = [(slug, ["No"]) for slug in RED_FLAGS] + [
-    ("when-started", ["Less than 24 hours ago"]),
+    ("other-signs", ["None of these"]),
+    ("risk-factors", ["None of these"]),
+    ("where-it-hurts", ["Lower back, below the ribs"]),
+    ("when-started", ["Today"]),
     ("getting-better", ["Getting better"]),
     ("tried", ["A cold pack or ice", "Resting in a comfortable position"]),
-    ("what-happened", ["Lifting something heavy, or twisting"]),
+    ("what-happened", ["Lifting something heavy, bending or twisting"]),
     ("how-bad", ["Moderate: it slows me down"]),
     ("medicine-cautions", ["None of these"]),
 ]
@@ -43,7 +42,7 @@ def with_answers(**changes: list[str]) -> Answers:
 OUTCOMES: dict[str, tuple[Answers, str]] = {
     "emergency": ([("numbness-or-weakness", ["Yes"])], "Call 999 now"),
     "urgent": (
-        [(slug, ["No"]) for slug in RED_FLAGS[:4]] + [("fever", ["Yes"])],
+        [*SELF_CARE[:3], ("other-signs", ["A fever (38°C or more), or you feel hot and shivery"])],
         "Get medical help today",
     ),
     "gp": (
@@ -288,7 +287,7 @@ def test_back_after_swaps_shows_the_whole_previous_question_with_its_answer_and_
 ) -> None:
     start_check(page, site)
     answer_all(page, site, SELF_CARE[:3])
-    expect(page).to_have_url(site + "/check/fall-or-injury/")
+    expect(page).to_have_url(site + "/check/other-signs/")
 
     page.go_back()
     expect(page).to_have_url(site + "/check/chest-pain-or-breathlessness/")
@@ -304,7 +303,7 @@ def test_back_after_swaps_shows_the_whole_previous_question_with_its_answer_and_
     # The form still works, swapped in place again.
     page.evaluate("window.stillTheSamePage = true")
     answer(page, ["No"])
-    expect(page).to_have_url(site + "/check/fall-or-injury/")
+    expect(page).to_have_url(site + "/check/other-signs/")
     expect(step_heading(page)).to_be_focused()
     assert page.evaluate("window.stillTheSamePage") is True
     page.wait_for_load_state("networkidle")
@@ -389,7 +388,7 @@ def test_each_answer_is_a_thumb_sized_target_on_a_phone(page: Page, site: str) -
     start_check(page, site)
     assert_choices_are_thumb_sized(page)  # radio buttons; the last is "No"
     answer(page, [])
-    answer_all(page, site, SELF_CARE[1:9])
+    answer_all(page, site, SELF_CARE[1:8])
     expect(page).to_have_url(site + "/check/tried/")
     assert_choices_are_thumb_sized(page)  # tick boxes
     page.wait_for_load_state("networkidle")
@@ -409,7 +408,7 @@ def test_axe_finds_no_violation_on_the_start_questions_error_and_answers(
     button(page, "Continue").click()
     expect(page.get_by_role("alert")).to_be_focused()
     reports.append(axe_report(page, "an error"))
-    answer_all(page, site, SELF_CARE[:9])
+    answer_all(page, site, SELF_CARE[:8])
     expect(page).to_have_url(site + "/check/tried/")
     expect(page.get_by_role("checkbox")).to_have_count(7)
     reports.append(axe_report(page, "a tick-box question"))
@@ -425,7 +424,7 @@ def test_axe_finds_no_violation_on_the_start_questions_error_and_answers(
     page.get_by_label("Massage", exact=True).uncheck()
     page.get_by_label("Nothing yet", exact=True).check()
     answer(page, [])
-    answer_all(page, site, SELF_CARE[10:])
+    answer_all(page, site, SELF_CARE[9:])
     expect(page).to_have_url(site + "/check/answers/")
     reports.append(axe_report(page, "check your answers"))
     page.wait_for_load_state("networkidle")
@@ -519,3 +518,65 @@ def test_a_whole_check_logs_no_script_error_or_csp_violation(
     # The listener does hear a violation on these pages: a style attribute is refused.
     with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
         page.evaluate("document.body.setAttribute('style', 'color: red')")
+
+
+# The warning-sign tick-box pages and where it hurts ----------------------------------------
+
+
+def tick_by_keyboard(page: Page, labels: Sequence[str]) -> None:
+    for label in labels:
+        box = page.get_by_label(label, exact=True)
+        tab_to(page, box)
+        page.keyboard.press("Space")
+        expect(box).to_be_checked()
+    tab_to(page, button(page, "Continue"))
+    before = step_heading(page).inner_text()
+    page.keyboard.press("Enter")
+    expect(step_heading(page)).not_to_have_text(before)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_a_risk_factor_ticked_by_keyboard_leads_to_same_day_care_and_says_why(
+    new_context: Callable[..., BrowserContext], site: str, javascript: bool
+) -> None:
+    page = new_context(java_script_enabled=javascript).new_page()
+    start_check(page, site)
+    answer_all(page, site, SELF_CARE[:3])
+    reports: list[str] = []
+
+    def check_axe(what: str) -> None:
+        # axe runs as a script in the page, so it can only look with JavaScript on.
+        if javascript:
+            reports.append(axe_report(page, what))
+
+    expect(page).to_have_url(site + "/check/other-signs/")
+    check_axe("other signs")
+    tick_by_keyboard(page, ["Pain that wakes you at night"])
+    expect(page).to_have_url(site + "/check/risk-factors/")
+    check_axe("risk factors")
+    tick_by_keyboard(page, ["I have thin, weak bones (osteoporosis)"])
+    expect(page).to_have_url(site + "/check/where-it-hurts/")
+    check_axe("where it hurts")
+    tick_by_keyboard(page, ["Lower back, below the ribs", "Neck and shoulders"])
+    see_outcome(page, site, SELF_CARE[6:])  # lifting: a strain with thin bones
+    main = page.get_by_role("main")
+    expect(main).to_have_attribute("data-disposition", "urgent")
+    expect(main).to_contain_text("You told us you have thin bones (osteoporosis)")
+    tell = page.locator("#tell-heading + dl")
+    expect(tell).to_contain_text("I have thin, weak bones (osteoporosis)")
+    expect(tell).to_contain_text("Pain that wakes you at night")
+    expect(tell).not_to_contain_text("None of these")
+    check_axe("urgent outcome")
+    page.wait_for_load_state("networkidle")
+    assert not [r for r in reports if r], "\n\n".join(r for r in reports if r)
+
+
+def test_chest_pain_says_call_an_ambulance_and_not_to_go_by_car(page: Page, site: str) -> None:
+    start_check(page, site)
+    see_outcome(page, site, [*SELF_CARE[:2], ("chest-pain-or-breathlessness", ["Yes"])])
+    main = page.get_by_role("main")
+    expect(main).to_have_attribute("data-disposition", "emergency")
+    expect(main).to_contain_text("ask for an ambulance")
+    expect(main).to_contain_text("Do not go to hospital by car")
+    expect(main).not_to_contain_text("go straight to the nearest emergency department")
+    page.wait_for_load_state("networkidle")
