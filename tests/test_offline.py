@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.templatetags.static import static
 from django.test import Client
 
-from backcare.articles.models import RedFlag, Remedy
+from backcare.articles.models import Exercise, RedFlag, Remedy
 from backcare.contentfiles.loader import LoadReport
 from backcare.offline import pages
 
@@ -57,6 +58,21 @@ def test_the_worker_keeps_the_pages_a_person_needs_most(
     for flag in RedFlag.objects.published():
         assert flag.get_absolute_url() in precache
     assert any(url.startswith("/static/django_htmx/htmx") for url in precache)
+
+
+def test_the_worker_keeps_each_exercise_with_its_pictures(
+    client: Client, content: LoadReport
+) -> None:
+    precache = worker_config(client)["precache"]
+    exercises = list(Exercise.objects.published())
+    assert exercises
+    for exercise in exercises:
+        assert exercise.get_absolute_url() in precache
+        for picture in exercise.published_version().pictures:
+            assert static(picture["file"]) in precache
+    # Every drawing kept is one an exercise page shows: nothing extra to download.
+    shown = {static(p["file"]) for e in exercises for p in e.published_version().pictures}
+    assert {url for url in precache if url.startswith("/static/exercises/")} == shown
 
 
 def test_the_worker_never_keeps_the_checker_the_admin_or_previews(

@@ -71,12 +71,19 @@ def static_files() -> list[str]:
     ]
 
 
+def exercise_pictures() -> list[str]:
+    """The drawings on the kept exercise pages: an exercise is no use offline without them."""
+    exercises = all_published_pages([Exercise])
+    files = {picture["file"] for page in exercises for picture in getattr(page, "pictures", [])}
+    return [static(file) for file in sorted(files)]
+
+
 def precache_urls() -> list[str]:
     urls = [reverse("offline"), reverse("manifest")]
     for section in sections():
         urls.append(section.url)
         urls.extend(item.url for item in section.items)
-    return urls + static_files()
+    return urls + static_files() + exercise_pictures()
 
 
 def never_cached() -> list[str]:
