@@ -348,7 +348,7 @@ def test_big_and_multipart_bodies_are_refused_unread(
         url,
         CONTENT_TYPE=content_type,
         CONTENT_LENGTH=str(length),
-        **{"wsgi.input": NeverRead()},
+        **{"wsgi.input": NeverRead()},  # type: ignore[arg-type]
     )
     assert response.status_code == status
     assert response["Content-Type"].startswith("text/plain")
