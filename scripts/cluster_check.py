@@ -10,7 +10,8 @@ only its ports and paths changed (plain http on :8200, TLS on :8243). Then it ch
 - an edit published through A is served by B at once (shared cache invalidation);
 - nginx caches static files and nothing else, and logs no query strings;
 - an unknown Host is closed by nginx (444) and gets a plain 400 from the app;
-- a flood of failed log-ins through nginx leaves a public page near its quiet latency;
+- a flood of failed log-ins through nginx is refused there, and a public page keeps
+  answering in well under a second;
 - under a steady stream of visitors no request is lost while B reloads its workers
   (SIGHUP), A is drained at nginx and stopped (SIGTERM), and A is listed again while
   still stopped (nginx passes refused requests on to B); the proxy uses A again once it
@@ -880,8 +881,8 @@ def time_relief(count: int = 0, stop: threading.Event | None = None) -> list[flo
 
 def check_login_flood_leaves_public_pages_fast() -> str:
     """24 clients post failed log-ins (valid CSRF tokens, a new user name each time)
-    through nginx for 10 s while /relief/ is timed; nginx's limit_req and the app's own
-    limits must keep /relief/ near its quiet latency."""
+    through nginx for 10 s while /relief/ is timed: nginx's limit_req must refuse at least
+    95% of them, and /relief/ keep its 95th percentile under a second."""
     quiet = time_relief(60)
     stop, statuses = threading.Event(), Counter[int]()
 
@@ -911,7 +912,11 @@ def check_login_flood_leaves_public_pages_fast() -> str:
         f"during the flood: median {median(during):.1f} ms, p95 {p95(during):.1f} ms "
         f"({len(during)} requests); log-in answers {dict(sorted(statuses.items()))}"
     )
-    if p95(during) > max(250.0, 5 * p95(quiet)) or statuses[429] == 0:
+    # The flooding threads share this process (and the machine's cores) with the timing,
+    # so the figure is an upper bound: what matters is that nginx refuses the flood and
+    # /relief/ keeps answering well under a second (without the limits: many seconds).
+    refused = statuses[429] / max(1, sum(statuses.values()))
+    if p95(during) > 1000 or refused < 0.95:
         raise CheckFailed(figures)
     return figures
 

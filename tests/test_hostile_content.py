@@ -78,7 +78,7 @@ def markup_in(page: str) -> list[str]:
     return finder.found
 
 
-def editor_fields(model: type[models.Model]) -> list[models.CharField[Any, Any]]:
+def editor_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """Free text an editor types: every editable text field that is not a slug or a choice."""
     return [
         field
@@ -129,7 +129,8 @@ def test_hostile_editor_text_never_becomes_markup_on_any_public_page(
         username="reviewer", first_name=payload, is_staff=True
     )
     poisoned = 0
-    for model in (*CONTENT_MODELS, *TRIAGE_MODELS):
+    models_: list[type[models.Model]] = [*CONTENT_MODELS, *TRIAGE_MODELS]
+    for model in models_:
         for obj in model._default_manager.all():
             assert poison(obj, payload), f"{model.__name__} has no editor fields?"
             poisoned += 1

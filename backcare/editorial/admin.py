@@ -90,7 +90,9 @@ class ConflictCheckingForm(forms.ModelForm):
         for name in self.changed_data:
             if name in self.fields and name not in skip and hasattr(current, name):
                 saved = getattr(current, name)
-                if isinstance(saved, (str, int, bool)) and saved != self.cleaned_data.get(name):
+                if isinstance(saved, (str, int, bool)) and not same(
+                    saved, self.cleaned_data.get(name)
+                ):
                     self.add_error(name, f"The version {who} saved now says: {saved}")
                     differing.append(name)
         data = QueryDict(mutable=True)
@@ -106,6 +108,13 @@ class ConflictCheckingForm(forms.ModelForm):
             "their version (shown under each field that differs), merge the two, tick each "
             "field under Merged, then save again."
         )
+
+
+def same(saved: Any, typed: Any) -> bool:
+    """Equal as the item would store them (browsers send text areas with \\r\\n)."""
+    if isinstance(saved, str) and isinstance(typed, str):
+        return saved.replace("\r\n", "\n").strip() == typed.replace("\r\n", "\n").strip()
+    return bool(saved == typed)
 
 
 def with_merge_fields(names: list[Any]) -> list[Any]:
