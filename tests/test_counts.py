@@ -136,7 +136,7 @@ def test_the_count_tables_hold_no_column_that_could_identify_anyone() -> None:
 def test_a_count_row_holds_only_the_day_version_outcome_and_number(
     client: Client, content: LoadReport
 ) -> None:
-    walk(client, {"fever": ["yes"]})
+    walk(client, {"other-signs": ["fever"]})
     session_key = client.session.session_key
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {OutcomeCount._meta.db_table}")  # noqa: S608
