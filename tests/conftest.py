@@ -1,10 +1,14 @@
+import copy
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.db.models import Model
 from django.test import Client
 
 from backcare.contentfiles.loader import LoadReport, load
@@ -18,10 +22,89 @@ from .chromium import CHROMIUM, CHROMIUM_ARGS
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@dataclass(frozen=True)
+class TableChange:
+    model: type[Model]
+    names: list[str]
+    added: list[tuple[Any, ...]]  # rows loading wrote
+    changed: list[tuple[Any, ...]]  # rows the migrations made, as loading left them
+    removed: list[Any]  # primary keys of migration rows loading deleted
+
+
+@dataclass(frozen=True)
+class ContentSnapshot:
+    """What loading content/ changes in a fresh test database, read once per session.
+
+    Loading content/ through its loader (reading, checking and saving about 150 files with
+    their history) takes a second or more; putting the same rows back takes a few
+    milliseconds. Tests of loading itself call `load()` directly."""
+
+    report: LoadReport
+    tables: list[TableChange]
+
+    def restore(self) -> LoadReport:
+        from django.db import transaction
+
+        # One transaction: foreign keys are checked at its end, so table order is free.
+        with transaction.atomic():
+            for table in self.tables:
+                manager = table.model._base_manager
+                manager.filter(pk__in=table.removed).delete()
+                for row in table.changed:
+                    values = dict(zip(table.names, row, strict=True))
+                    manager.filter(pk=values.pop(table.model._meta.pk.attname)).update(**values)
+                manager.bulk_create(
+                    table.model(**dict(zip(table.names, row, strict=True))) for row in table.added
+                )
+        return copy.deepcopy(self.report)
+
+
+def content_tables() -> list[type[Model]]:
+    """Every table of our apps, the many-to-many ones and the history included."""
+    ours = {
+        config.label for config in apps.get_app_configs() if config.name.startswith("backcare.")
+    }
+    return [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in ours and not model._meta.proxy and model._meta.managed
+    ]
+
+
+@pytest.fixture(scope="session")
+def content_snapshot(django_db_setup: None, django_db_blocker: Any) -> ContentSnapshot:
+    from django.db import transaction
+
+    def rows(model: type[Model], names: list[str]) -> dict[Any, tuple[Any, ...]]:
+        pk = names.index(model._meta.pk.attname)
+        return {row[pk]: row for row in model._base_manager.values_list(*names).order_by("pk")}
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        models = content_tables()
+        names = {model: [f.attname for f in model._meta.concrete_fields] for model in models}
+        before = {model: rows(model, names[model]) for model in models}
+        report = load(Path(settings.BACKCARE_CONTENT_DIR), all_kinds())
+        tables = []
+        for model in models:
+            after = rows(model, names[model])
+            old = before[model]
+            table = TableChange(
+                model,
+                names[model],
+                added=[row for pk, row in after.items() if pk not in old],
+                changed=[row for pk, row in after.items() if pk in old and old[pk] != row],
+                removed=[pk for pk in old if pk not in after],
+            )
+            if table.added or table.changed or table.removed:
+                tables.append(table)
+        transaction.set_rollback(True)
+    return ContentSnapshot(report, tables)
+
+
 @pytest.fixture
-def content(db: None) -> LoadReport:
+def content(db: None, content_snapshot: ContentSnapshot) -> LoadReport:
     """The real content/ folder loaded into the test database."""
-    return load(Path(settings.BACKCARE_CONTENT_DIR), all_kinds())
+    return content_snapshot.restore()
 
 
 @pytest.fixture
@@ -81,14 +164,19 @@ def console_errors(page: Any) -> list[str]:
 
 
 @pytest.fixture
-def site(django_db_setup: None, live_server: Any, transactional_db: None) -> Iterator[str]:
+def site(
+    django_db_setup: None,
+    live_server: Any,
+    transactional_db: None,
+    content_snapshot: ContentSnapshot,
+) -> Iterator[str]:
     """A live server with the real content loaded; yields its base URL.
 
     `django_db_setup` comes first on purpose: the session-scoped live server must start
     after the in-memory test database exists, or it does not share that connection and
     every request thread opens (and leaks) its own, which `-W error` turns into errors.
     """
-    load(Path(settings.BACKCARE_CONTENT_DIR), all_kinds())
+    content_snapshot.restore()
     yield live_server.url
 
 
