@@ -94,7 +94,7 @@ def test_with_htmx_the_answer_swaps_in_place(client: Client, content: LoadReport
 def test_the_outcome_page_asks_too_and_keeps_only_which_outcome(
     client: Client, content: LoadReport
 ) -> None:
-    walk(client, {"fever": ["yes"]})
+    walk(client, {"other-signs": ["fever"]})
     html = client.get("/check/result/").content.decode()
     assert "Was this page useful?" in html
     assert 'name="outcome" value="urgent"' in html

@@ -57,16 +57,35 @@ def test_every_warning_sign_is_a_hazard_with_harm_rule_cases_and_sign_off(
     case = safety_case.build()
     assert case is not None
     flags = [q for q in case.flow.questions if q.red_flag]
-    hazards = {h.question.slug: h for h in case.hazards}
-    assert flags and {q.slug for q in flags} <= set(hazards)
+    assert {"other-signs", "risk-factors"} <= {q.slug for q in flags}  # tick-box pages too
     text = safety_case.to_markdown(case)
     for question in flags:
-        hazard = hazards[question.slug]
-        assert hazard.harm, question.slug  # from the red flag page's "Why it matters"
-        assert hazard.rules and hazard.proofs, question.slug
-        assert hazard.page is not None and hazard.page.title in text
+        hazards = [h for h in case.hazards if h.question.slug == question.slug]
+        assert hazards, question.slug
+        for hazard in hazards:
+            # From the red flag page's "Why it matters", or else the rules' signed-off reason.
+            assert hazard.harm, (question.slug, hazard.name)
+            assert hazard.rules and hazard.proofs, (question.slug, hazard.name)
+            assert f"### H{case.hazards.index(hazard) + 1}. {hazard.name}" in text
+        if question.info_url:
+            (hazard,) = hazards
+            assert hazard.page is not None and hazard.page.title in text
+        else:
+            # Each sign or risk factor on a tick-box page is a hazard of its own.
+            raising = [c.value for c in question.choices if c.floor]
+            assert [h.choice.value for h in hazards if h.choice] == raising
+            assert all(h.question.multiple for h in hazards)
+    fever = next(h for h in case.hazards if h.choice and h.choice.value == "fever")
+    assert fever.page is not None and fever.page.slug == "fever"
+    assert "Why it matters" not in fever.harm and fever.harm
+    cancer = next(h for h in case.hazards if h.choice and h.choice.value == "cancer")
+    assert cancer.page is None and "cancer" in cancer.harm
+    assert "`cancer-is-urgent` (urgent, passes)" in text
+    none = [h for h in case.hazards if h.choice and h.choice.value == "none"]
+    assert not none  # "None of these" is no hazard
     assert text.count("- **Signed off:**") == len(case.hazards)
     assert "{emergency_number}" not in text  # local words filled in
+    assert "{urgent_service}" not in text
 
 
 def test_the_safety_case_states_what_the_validator_proves_for_every_check() -> None:
@@ -162,7 +181,7 @@ def test_the_outcomes_page_shows_a_chart_and_a_table_and_hides_small_numbers(
     add_counts("gp", "severe-pain", 8, days_ago=1)
     version = FlowVersion.objects.get()
     StopCount.objects.create(
-        day=timezone.localdate(), flow_version=version, question="fever", count=6
+        day=timezone.localdate(), flow_version=version, question="other-signs", count=6
     )
     page = logged_in(reviewer).get("/admin/governance/checkeroutcomes/")
     assert page.status_code == 200
@@ -176,7 +195,8 @@ def test_the_outcomes_page_shows_a_chart_and_a_table_and_hides_small_numbers(
     assert "fewer than 5" in table
     assert ">3<" not in table
     assert ">37<" in table and ">8<" in table
-    assert "Do you have a fever" in html and ">6<" in html  # where checks stopped
+    assert "Do you have any of these as well as the back pain?" in html  # where checks stopped
+    assert ">6<" in html
     assert "Version 1 published" in html
 
 

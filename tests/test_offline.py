@@ -14,12 +14,12 @@ from backcare.articles.models import Exercise, RedFlag, Remedy
 from backcare.contentfiles.loader import LoadReport
 from backcare.offline import pages
 
-from .test_triage_views import RED_FLAGS, result_page, with_answers
+from .test_triage_views import SELF_CARE, result_page, with_answers
 
 pytestmark = pytest.mark.django_db
 
 GP = with_answers(when_started=["4-to-7-days"], getting_better=["same"])
-URGENT = [(s, ["no"]) for s in RED_FLAGS[:4]] + [("fever", ["yes"])]
+URGENT = [*SELF_CARE[:3], ("other-signs", ["fever"])]  # the fever rule ends the check
 
 
 def worker_config(client: Client) -> dict[str, Any]:

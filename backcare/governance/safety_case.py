@@ -41,8 +41,18 @@ PROVEN: dict[str, str] = {
     "_check_floors": "Every answer with a safety floor sets off, on its own, a rule at that "
     "level or above; rules only raise the level, so whatever else is answered, that answer "
     "never ends lower.",
+    "_check_every_sign_has_a_floor": "On every warning-sign and risk-factor question, every "
+    "answer but the one plain “No” or “None of these” carries the least care it needs, and on "
+    "a tick-box question “None of these” cannot be ticked with another answer. So no sign or "
+    "risk factor, ticked alone or with others, ends below its level.",
+    "_check_unsure_errs_toward_care": "“I'm not sure” on a warning-sign or risk-factor "
+    "question leads to at least the care its most serious answer needs, up to the same day: "
+    "when a person is not sure, the check errs toward care.",
     "_check_early_stops": "A rule may end the check early only when nothing asked later "
     "could lead to a more urgent outcome.",
+    "_check_self_care_asks_every_sign": "No one reaches self-care without being asked every "
+    "warning-sign and risk-factor question: only a rule above self-care may end the check "
+    "early, and every way through the questions asks them all.",
 }
 
 NOT_COVERED = [
@@ -84,6 +94,17 @@ class Hazard:
     rules: list[engine.Rule]
     proofs: list[Proof]
     page: RedFlag | None
+    # On a tick-box question ("Do you have any of these?") each ticked sign is its own
+    # hazard, with its own rules, cases and page.
+    choice: engine.Choice | None = None
+
+    @property
+    def name(self) -> str:
+        if self.page is not None:
+            return self.page.title
+        if self.choice is not None:
+            return self.choice.label
+        return self.question.slug.replace("-", " ").capitalize()
 
 
 @dataclass
@@ -142,6 +163,63 @@ def harm_if_missed(page: RedFlag | None) -> str:
     return " ".join(text.split())
 
 
+def red_flag_named(*slugs: str) -> RedFlag | None:
+    """The published red flag page for a ticked sign, if one is named like its answer or rule."""
+    pages = {p.slug: p for p in RedFlag.objects.published().filter(slug__in=slugs)}
+    return next((pages[s] for s in slugs if s in pages), None)
+
+
+def raising_answers(
+    question: engine.Question, rules: list[engine.Rule]
+) -> list[tuple[engine.Choice, str]]:
+    """The answers that raise the level of care, each with the highest level it leads to."""
+    raising: dict[str, tuple[engine.Choice, engine.Level]] = {}
+    for choice in question.choices:
+        if choice.floor:
+            raising[choice.value] = (choice, choice.floor)
+    # Only a rule on this question alone: a rule that needs another answer too (thin bones
+    # and a jolt) does not make this answer, by itself, lead to its level.
+    for rule in (r for r in rules if len(r.when) == 1):
+        for value in rule.when[question.slug]:
+            answer = question.choice(value)
+            if answer is None:
+                continue
+            known = raising.get(value)
+            if known is None or rule.level.rank > known[1].rank:
+                raising[value] = (answer, rule.level)
+    order = [c.value for c in question.choices]
+    return [
+        (c, lv.value) for c, lv in sorted(raising.values(), key=lambda x: order.index(x[0].value))
+    ]
+
+
+def hazard(
+    question: engine.Question,
+    raising: list[tuple[engine.Choice, str]],
+    rules: list[engine.Rule],
+    page: RedFlag | None,
+    proofs: list[Proof],
+    fired: dict[str, set[str]],
+    choice: engine.Choice | None = None,
+) -> Hazard:
+    slugs = {r.slug for r in rules}
+    harm = harm_if_missed(page)
+    if not harm and choice is not None:
+        # A ticked sign with no page of its own: the reason its rules give, which a
+        # reviewer signed off with the flow, says what could be missed.
+        harm = " ".join(dict.fromkeys(fill(r.reason) for r in rules))
+    return Hazard(
+        question=question,
+        kind="warning sign" if question.red_flag else "risk factor",
+        harm=harm,
+        raising=raising,
+        rules=rules,
+        proofs=[p for p in proofs if p.passes and fired[p.slug] & slugs],
+        page=page,
+        choice=choice,
+    )
+
+
 def build(version: FlowVersion | None = None) -> SafetyCaseData | None:
     version = version or FlowVersion.objects.select_related("published_by").first()
     if version is None:
@@ -159,32 +237,24 @@ def build(version: FlowVersion | None = None) -> SafetyCaseData | None:
             fired[case.slug] = set()
         proofs.append(Proof(case.slug, case.description, case.expected.value, got))
 
-    hazards = []
+    hazards: list[Hazard] = []
     for question in flow.questions:
         rules = [
             r for r in flow.rules if question.slug in r.when and r.level != engine.Level.SELF_CARE
         ]
-        raising = [(c, c.floor.value) for c in question.choices if c.floor]
-        for rule in rules:
-            for value in sorted(rule.when[question.slug]):
-                choice = question.choice(value)
-                if choice and not any(c is choice for c, _ in raising):
-                    raising.append((choice, rule.level.value))
+        raising = raising_answers(question, rules)
         if not (question.red_flag or raising or rules):
             continue
         page = red_flag_for(question)
-        slugs = {r.slug for r in rules}
-        hazards.append(
-            Hazard(
-                question=question,
-                kind="warning sign" if question.red_flag else "risk factor",
-                harm=harm_if_missed(page),
-                raising=raising,
-                rules=rules,
-                proofs=[p for p in proofs if p.passes and fired[p.slug] & slugs],
-                page=page,
-            )
-        )
+        if question.multiple and page is None and raising:
+            for choice, level in raising:
+                on_it = [r for r in rules if choice.value in r.when[question.slug]]
+                own = red_flag_named(choice.value, *(r.slug for r in on_it))
+                hazards.append(
+                    hazard(question, [(choice, level)], on_it, own, proofs, fired, choice)
+                )
+        else:
+            hazards.append(hazard(question, raising, rules, page, proofs, fired))
     return SafetyCaseData(
         version=version,
         flow=flow,
@@ -268,9 +338,9 @@ def to_markdown(case: SafetyCaseData) -> str:
     lines += ["## Hazards the flow controls", ""]
     for number, hazard in enumerate(case.hazards, 1):
         q = hazard.question
-        name = hazard.page.title if hazard.page else q.slug.replace("-", " ").capitalize()
-        lines += [f"### H{number}. {cell(name)}", ""]
-        lines.append(f"- **Kind:** {hazard.kind} (question `{q.slug}`)")
+        lines += [f"### H{number}. {cell(hazard.name)}", ""]
+        answer = f", answer `{hazard.choice.value}`" if hazard.choice else ""
+        lines.append(f"- **Kind:** {hazard.kind} (question `{q.slug}`{answer})")
         lines.append(
             f"- **Harm if missed:** {cell(hazard.harm)}"
             if hazard.harm
