@@ -8,6 +8,7 @@ and one outcome of each level of care, as whole pages and as htmx fragments."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from backcare.articles.models import CONTENT_MODELS
 from backcare.contentfiles.loader import LoadReport
@@ -41,7 +43,9 @@ BAD_LINKS = (
 MARKDOWN_FIELDS = {"body", "instruction", "meanwhile"}
 
 LINK_ATTRIBUTES = {"href", "src", "action", "formaction", "hx-get", "hx-post", "data-copy"}
-NEVER_TAGS = {"img", "iframe", "object", "embed", "base", "svg", "math", "style", "i-x"}
+NEVER_TAGS = {"iframe", "object", "embed", "base", "svg", "math", "style", "i-x"}
+# Exercise drawings: checked files under static/exercises/; only their alt is editor text.
+PICTURES = "/static/exercises/"
 
 
 class MarkupFinder(HTMLParser):
@@ -50,15 +54,22 @@ class MarkupFinder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
+        self.json_script: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if tag in NEVER_TAGS:
             self.found.append(f"<{tag}>")
+        if tag == "img" and not values.get("src", "").startswith(PICTURES):
+            self.found.append(f"<img {values}>")
         if tag == "meta" and "http-equiv" in values:
             self.found.append(f"<meta http-equiv={values['http-equiv']}>")
-        if tag == "script" and not values.get("src", "").startswith("/static/"):
-            self.found.append(f"<script {values}>")
+        if tag == "script":
+            if set(values) == {"id", "type"} and values["type"] == "application/json":
+                # json_script's data, never run; it must end where the JSON does.
+                self.json_script = ""
+            elif not values.get("src", "").startswith("/static/"):
+                self.found.append(f"<script {values}>")
         for name, value in values.items():
             if name.startswith("on") or name in {"style", "srcdoc"}:
                 self.found.append(f"<{tag} {name}=…>")
@@ -69,6 +80,18 @@ class MarkupFinder(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        if self.json_script is not None:
+            self.json_script += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self.json_script is not None:
+            try:
+                json.loads(self.json_script)
+            except ValueError:
+                self.found.append(f"<script> cut short: {self.json_script[:80]!r}")
+            self.json_script = None
 
 
 def markup_in(page: str) -> list[str]:
@@ -96,10 +119,20 @@ def poison(obj: models.Model, payload: str) -> list[str]:
         value = payload + " " + (getattr(obj, field.name) or "")
         if field.name in MARKDOWN_FIELDS:
             value = payload + BAD_LINKS + value
+            # Search's warning banner quotes the paragraph under this heading.
+            value = value.replace("## What to do\n\n", f"## What to do\n\n{payload} ", 1)
         if field.max_length:
             value = value[: field.max_length]
         setattr(obj, field.name, value)
         names.append(field.name)
+    if getattr(obj, "pictures", None):
+        # The file must be a drawing that exists (the loader and admin check it); the
+        # words that describe it are the editor's.
+        obj.pictures = [  # type: ignore[attr-defined]
+            {**picture, "alt": f"{payload} {picture['alt']}"}
+            for picture in obj.pictures  # type: ignore[attr-defined]
+        ]
+        names.append("pictures")
     obj.save()
     return names
 
@@ -146,6 +179,7 @@ def test_hostile_editor_text_never_becomes_markup_on_any_public_page(
     urls = [re.sub(r"^https?://[^/]+", "", u) for u in re.findall(r"<loc>([^<]+)</loc>", sitemap)]
     urls += ["/", "/relief/", "/exercises/", "/causes/", "/prevention/"]
     urls += ["/when-to-see-a-doctor/", "/privacy/", "/search/?q=alert", "/search/?q=evil"]
+    urls += ["/search/?q=breathlessness"]  # a warning sign's name: the banner
     urls += ["/check/", "/no-such-page/"]
     assert len(urls) > 30
 
@@ -176,6 +210,11 @@ def test_hostile_editor_text_never_becomes_markup_on_any_public_page(
     # The text is there, shown as text: the test would prove nothing if it were not.
     shown = [url for url, page in pages.items() if "evil.example" in page or "alert(1)" in page]
     assert len(shown) > len(pages) // 2
+    banner = pages["/search/?q=breathlessness"].split('class="search-warning', 1)[1]
+    assert "If you have this now: <strong>" + escape(payload) in banner
+    drawings = pages["/exercises/bridge/"]
+    assert f'<img src="{PICTURES}' in drawings
+    assert f'alt="{escape(payload)} ' in drawings
     self_care = pages["/check/result/ (self_care)"]
     assert '<textarea id="plan-text"' in self_care
     assert self_care.count("</textarea>") == 1

@@ -149,7 +149,9 @@ def test_the_banner_gives_the_plain_instruction_from_the_warning_signs_page(
     main = html.split("<main", 1)[1]
     banner = main.split('class="search-warning', 1)[1].split("</section>", 1)[0]
     assert "Warning sign: Chest pain or trouble breathing" in banner
-    assert "Call 999 now or go to the nearest emergency department." in banner
+    assert "Call 999 now and ask for an ambulance." in banner
+    # The page's own advice: an ambulance, not a trip to hospital.
+    assert "emergency department" not in banner
     assert 'href="/check/"' in banner
     assert 'href="/when-to-see-a-doctor/chest-pain-or-breathlessness/"' in banner
     # Before any result.

@@ -9,7 +9,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 pytestmark = pytest.mark.browser
 
-INSTRUCTION = "Call 999 now or go to the nearest emergency department."
+INSTRUCTION = "Call 999 now and ask for an ambulance."
 
 
 def type_query(page: Page, words: str) -> None:
