@@ -21,12 +21,9 @@ RED_FLAGS = [
     "numbness-or-weakness",
     "bladder-bowel-or-saddle",
     "chest-pain-or-breathlessness",
-    "fall-or-injury",
-    "fever",
-    "weight-loss",
-    "night-pain",
 ]
 REST = [
+    ("where-it-hurts", ["low-back"]),
     ("when-started", ["today"]),
     ("getting-better", ["better"]),
     ("tried", ["cold", "rest"]),
@@ -34,9 +31,21 @@ REST = [
     ("how-bad", ["moderate"]),
     ("medicine-cautions", ["none"]),
 ]
-SELF_CARE = [(slug, NO) for slug in RED_FLAGS] + REST
-URGENT = [(slug, ["yes"] if slug == "fever" else NO) for slug in RED_FLAGS] + REST
-GP = [(slug, ["yes"] if slug == "night-pain" else NO) for slug in RED_FLAGS] + REST
+
+
+def checker(other_signs: str) -> list[tuple[str, list[str]]]:
+    """The answers for no red flag, then the given other sign ("none" for none of them)."""
+    return [
+        *[(slug, NO) for slug in RED_FLAGS],
+        ("other-signs", [other_signs]),
+        ("risk-factors", ["none"]),
+        *REST,
+    ]
+
+
+SELF_CARE = checker("none")
+URGENT = checker("fever")
+GP = checker("wakes-at-night")
 EMERGENCY = [("numbness-or-weakness", ["yes"])]
 OUTCOMES = {"self_care": SELF_CARE, "urgent": URGENT, "gp": GP, "emergency": EMERGENCY}
 
@@ -151,7 +160,9 @@ def test_no_symptom_checker_state_shows_anything_it_should_not(
         seen.append(("answers", get(client, "/check/answers/")))
         seen.append(("answers (htmx)", get(client, "/check/answers/", HX_Request="true")))
         assert client.post("/check/answers/").status_code == 303
-    seen.append((f"outcome {level}", get(client, "/check/result/")))
+    outcome = get(client, "/check/result/")
+    assert f'data-disposition="{level}"' in outcome  # the walk reached the outcome it means to
+    seen.append((f"outcome {level}", outcome))
     seen.append((f"plan text {level}", get(client, "/check/result/plan.txt")))
     seen.append(("start with answers to resume", get(client, "/check/")))
     for where, html in seen:
@@ -159,7 +170,7 @@ def test_no_symptom_checker_state_shows_anything_it_should_not(
 
 
 def test_each_answer_error_shows_nothing_it_should_not(client: Client, content: LoadReport) -> None:
-    walk(client, [(slug, NO) for slug in RED_FLAGS] + REST[:2])
+    walk(client, SELF_CARE[: SELF_CARE.index(("tried", ["cold", "rest"]))])
     both = client.post("/check/tried/", {"answer": ["nothing", "cold"]})
     assert both.status_code == 422
     assert_clean(both.content.decode(), "tried: 'nothing' with another")

@@ -73,8 +73,10 @@ def words(html: str) -> str:
 
 def sentences(text: str) -> list[str]:
     # Short phrases such as "Do it 2 or 3 days a week." may describe two different
-    # exercises; a sentence that says something is longer than that.
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.strip()) > 30]
+    # exercises; a sentence that says something is longer than that. A sentence may end
+    # inside brackets or quotes, as in "- Bridge (… Do it 2 or 3 days a week.)".
+    ends = r"(?:(?<=[.!?])|(?<=[.!?][)\"”]))\s+"
+    return [s.strip() for s in re.split(ends, text) if len(s.strip()) > 30]
 
 
 def section(html: str, heading_id: str) -> str:
