@@ -82,26 +82,31 @@ def test_two_pages_editing_one_item_end_with_the_second_refused_and_nothing_lost
     open_remedy(first, site, "heat-therapy")
     open_remedy(second, site, "heat-therapy")
 
-    first.get_by_label("Summary:").fill("Rita's summary of heat.")
+    first.get_by_role("textbox", name="Summary:").fill("Rita's summary of heat.")
     first.get_by_role("button", name="Save draft").click()
     expect(first.get_by_role("status").filter(has_text="Draft.")).to_be_visible()
 
-    second.get_by_label("Summary:").fill("Edna's summary of heat.")
+    second.get_by_role("textbox", name="Summary:").fill("Edna's summary of heat.")
     second.get_by_role("button", name="Save draft").click()
     expect(second.get_by_text("Rita Tester saved this item")).to_be_visible()
-    expect(second.get_by_label("Summary:")).to_have_value("Edna's summary of heat.")
+    expect(second.get_by_role("textbox", name="Summary:")).to_have_value("Edna's summary of heat.")
     expect(
         second.get_by_text("The version Rita Tester saved now says: Rita's summary")
     ).to_be_visible()
     assert Remedy.objects.get(slug="heat-therapy").summary == "Rita's summary of heat."
 
     # Edna merges the two and saves: this time it goes through.
-    second.get_by_label("Summary:").fill("Rita's and Edna's summary of heat.")
+    second.get_by_role("textbox", name="Summary:").fill("Rita's and Edna's summary of heat.")
+    # A field that differed must be marked as merged before the save goes through.
+    second.get_by_role("checkbox", name="Summary: the box now holds").check()
     second.get_by_role("button", name="Save draft").click()
     expect(second.get_by_role("status").filter(has_text="Draft.")).to_be_visible()
     assert Remedy.objects.get(slug="heat-therapy").summary == "Rita's and Edna's summary of heat."
+    # Close both contexts: their kept-alive connections would otherwise outlive the test
+    # and close the shared test database connection from a server thread at session end.
     for p in (first, second):
         p.wait_for_load_state("networkidle")
+        p.context.close()
 
 
 def test_a_reviewer_reverts_from_the_history_page(site: str, page: Page, reviewer: Any) -> None:

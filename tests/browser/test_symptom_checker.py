@@ -494,7 +494,7 @@ def test_an_expired_form_reloads_the_page_it_was_on_and_the_next_try_works(
     expect(page).to_have_url(site + "/check/chest-pain-or-breathlessness/")
     expect(step_heading(page)).to_contain_text("chest")
     answer(page, ["No"])
-    expect(page).to_have_url(site + "/check/fall-or-injury/")
+    expect(page).to_have_url(site + "/check/other-signs/")
     page.wait_for_load_state("networkidle")
 
 
