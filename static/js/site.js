@@ -175,13 +175,19 @@ function setUpKeepPlan(root) {
 // Shows the kept text as headings, lists and paragraphs (as text, never as markup).
 function showPlan(container, text) {
   var list = null;
+  // The opening lines (site name, its address, the date) end at the first blank line; the
+  // line after them is the outcome's title.
+  var part = 0;
   container.textContent = "";
   text.split("\n").forEach(function (line, index) {
     line = line.trim();
-    if (index === 0 || !line) {
-      list = null; // the first line names the site; the page has its own heading
+    if (!line) {
+      if (part === 0) part = 1;
+      list = null;
       return;
     }
+    // The first line names the site and the second is its address: this page has both.
+    if (index === 0 || (part === 0 && /^https?:\/\//.test(line))) return;
     var node;
     if (line.indexOf("- ") === 0) {
       if (!list) list = container.appendChild(document.createElement("ul"));
@@ -190,7 +196,8 @@ function showPlan(container, text) {
       return;
     }
     list = null;
-    var heading = /:$/.test(line) || index === 2;
+    var heading = /:$/.test(line) || part === 1;
+    if (part === 1) part = 2;
     node = document.createElement(heading ? "h2" : "p");
     node.textContent = heading ? line.replace(/:$/, "") : line;
     container.appendChild(node);

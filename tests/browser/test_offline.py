@@ -219,7 +219,7 @@ def test_a_page_not_kept_gives_the_offline_page_with_the_emergency_number(
     for path in ("/causes/poor-posture/", "/check/", "/search/?q=ice", "/admin/"):
         page.goto(site + path)
         expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
-        call = page.get_by_role("link", name="Call 999")
+        call = page.get_by_role("link", name="Call 999", exact=True)
         expect(call).to_have_attribute("href", "tel:999")
         # It lists what can be read, and each of those links works with no signal.
         expect(
@@ -368,7 +368,8 @@ def test_a_kept_plan_is_only_the_plan_text_and_is_read_offline_then_deleted(
 def test_clear_my_answers_offers_to_delete_a_kept_plan(at_outcome: Page, site: str) -> None:
     page = at_outcome
     button(page, "Keep this plan on this phone").click()
-    button(page, "Clear my answers").click()
+    page.get_by_role("link", name="Clear my answers", exact=True).click()
+    button(page, "Yes, clear my answers").click()
     expect(page.get_by_text("Your answers have been cleared.")).to_be_visible()
     offer = page.get_by_text("You also kept a plan on this phone.")
     expect(offer).to_be_visible()
@@ -381,7 +382,8 @@ def test_clear_my_answers_offers_to_delete_a_kept_plan(at_outcome: Page, site: s
 
 def test_clearing_answers_with_no_plan_kept_offers_nothing(at_outcome: Page, site: str) -> None:
     page = at_outcome
-    button(page, "Clear my answers").click()
+    page.get_by_role("link", name="Clear my answers", exact=True).click()
+    button(page, "Yes, clear my answers").click()
     expect(page.get_by_text("Your answers have been cleared.")).to_be_visible()
     expect(page.get_by_text("You also kept a plan on this phone.")).to_be_hidden()
 
@@ -449,7 +451,7 @@ def test_searching_as_you_type_with_no_signal_shows_the_offline_page(
     phone.set_offline(True)
     page.get_by_label("Search backcare").press_sequentially("ice")
     expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
-    expect(page.get_by_role("link", name="Call 999")).to_be_visible()
+    expect(page.get_by_role("link", name="Call 999", exact=True)).to_be_visible()
 
 
 def test_answering_a_question_with_no_signal_shows_the_offline_page(
@@ -462,4 +464,4 @@ def test_answering_a_question_with_no_signal_shows_the_offline_page(
     page.get_by_label("No", exact=True).check()
     button(page, "Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
-    expect(page.get_by_role("link", name="Call 999")).to_be_visible()
+    expect(page.get_by_role("link", name="Call 999", exact=True)).to_be_visible()
