@@ -169,6 +169,7 @@ def site(
     live_server: Any,
     transactional_db: None,
     content_snapshot: ContentSnapshot,
+    browser: Any,
 ) -> Iterator[str]:
     """A live server with the real content loaded; yields its base URL.
 
@@ -178,6 +179,10 @@ def site(
     """
     content_snapshot.restore()
     yield live_server.url
+    # Close every page before the database is emptied: a request still in flight would
+    # otherwise race the flush ("database table is locked").
+    for context in browser.contexts:
+        context.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 pytestmark = pytest.mark.browser
 
-INSTRUCTION = "Call 999 now and ask for an ambulance."
+INSTRUCTION = "Call 999 now and ask for an ambulance."  # chest pain or breathlessness
+SPINAL_INSTRUCTION = "Call 999 now or go to the nearest emergency department."
 
 
 def type_query(page: Page, words: str) -> None:
@@ -27,7 +28,7 @@ def test_without_javascript_a_warning_sign_comes_first_with_what_to_do(
     page.get_by_role("button", name="Search").click()
     banner = page.locator(".search-warning")
     expect(banner).to_contain_text("Warning sign: Bladder, bowel or bottom numbness")
-    expect(banner).to_contain_text(f"If you have this now: {INSTRUCTION}")
+    expect(banner).to_contain_text(f"If you have this now: {SPINAL_INSTRUCTION}")
     first = page.locator(".search-result-list li").first
     expect(first).to_contain_text("Warning sign")
     expect(first.get_by_role("link")).to_have_text("Bladder, bowel or bottom numbness")
