@@ -22,3 +22,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Close connections after each request, so none is left open when the test database goes.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The live server's threads share the in-memory database's one connection: take turns.
+MIDDLEWARE = ["tests.serial.one_request_at_a_time", *MIDDLEWARE]  # noqa: F405
