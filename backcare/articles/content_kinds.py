@@ -94,7 +94,7 @@ class ItemKind(Kind):
 
     # The database -----------------------------------------------------------------
     def data_of(self, obj: ContentItem) -> dict[str, Any]:
-        data = obj.content_data()
+        data = {name: normalise(name, value) for name, value in obj.content_data().items()}
         if obj.status != Status.PUBLISHED and obj.published_data is not None:
             data[PUBLISHED] = self.published_fields(obj)
         return data
@@ -107,7 +107,7 @@ class ItemKind(Kind):
             field = self.model._meta.get_field(name)
             assert isinstance(field, models.Field)  # noqa: S101 (content fields are plain)
             # A field added since it was published: the page shows the working copy's.
-            data[name] = field.to_python(stored.get(name, getattr(obj, name)))
+            data[name] = normalise(name, field.to_python(stored.get(name, getattr(obj, name))))
         for name in self.model.relation_fields:
             data[name] = sorted(stored.get(name, []))
         return data
@@ -157,6 +157,14 @@ def normalise(name: str, value: Any) -> Any:
         return value.replace("\r\n", "\n").strip("\n")
     if isinstance(value, str) and name == "summary":
         return value.replace("\r\n", "\n").strip()
+    if name == "pictures" and isinstance(value, list):
+        # PostgreSQL's jsonb stores keys in its own order: files keep file before alt.
+        return [
+            {"file": p["file"], "alt": p["alt"], **p}
+            if isinstance(p, dict) and {"file", "alt"} <= set(p)
+            else p
+            for p in value
+        ]
     return value
 
 
