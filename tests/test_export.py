@@ -241,12 +241,12 @@ def test_a_published_block_with_a_bad_field_names_it(content: LoadReport, tmp_pa
 
     path.write_text(text.replace("  phase: any\n", "  phase: sometimes\n"))
     with pytest.raises(ContentError) as error:
-        kind.read(path)
+        kind.read_file(path)
     assert error.value.field == "published.phase"
 
     path.write_text(text.replace("\n  title: ", "\n  heading: "))
     with pytest.raises(ContentError) as error:
-        kind.read(path)
+        kind.read_file(path)
     assert error.value.field == "published.title"
     assert error.value.message == "is missing"
 
@@ -263,7 +263,7 @@ def test_a_published_item_may_not_have_a_published_block(
     kind = next(k for k in all_kinds() if k.folder == "remedies")
 
     with pytest.raises(ContentError) as error:
-        kind.read(path)
+        kind.read_file(path)
 
     assert error.value.field == "published"
 

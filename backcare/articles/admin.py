@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from backcare.core.admin_mixins import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
 from backcare.core.placeholders import fill
-from backcare.editorial.admin import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
 
 from .models import (
     CONTENT_MODELS,

@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from .models import ContentItem, all_published_pages
-from .views import TOPICS
+from .pages import TOPICS
 
 
 class PagesSitemap(Sitemap):

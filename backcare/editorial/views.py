@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backcare.articles.markdown import render_markdown
 from backcare.articles.models import CONTENT_MODELS, ContentItem
-from backcare.articles.views import render_item
+from backcare.articles.pages import render_item
 from backcare.core.placeholders import fill
 
 

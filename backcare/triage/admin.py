@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from backcare.editorial.admin import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
+from backcare.core.admin_mixins import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
 
 from .engine import Level, Outcome, evaluate
 from .flows import (

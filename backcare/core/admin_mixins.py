@@ -1,5 +1,9 @@
 """Admin building blocks shared by the content and symptom checker admins:
-refusing lost updates, readable history with one-click revert, and the review workflow."""
+refusing lost updates, readable history with one-click revert, and the review workflow.
+
+In core, below both apps that use them (articles, triage): they know only Django, django-
+simple-history and core's `Versioned` (the `version` number a save is checked against),
+never a model of either app. See docs/architecture.md."""
 
 from __future__ import annotations
 
