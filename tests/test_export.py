@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from datetime import date
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,19 @@ def test_multi_line_text_in_a_nested_mapping_reads_back_identically(
     meta, body = read_markdown(path)
     assert meta == data
     assert body == "The working body."
+
+
+def test_a_value_two_fields_share_is_written_in_full_each_time() -> None:
+    # PyYAML would otherwise write an anchor and an alias (&id001, *id001) for a shared
+    # object, which no editor should have to read.
+    day = date(2026, 1, 2)
+    slugs = ["a, b", "c"]
+    data = {"last_reviewed": day, "tags": slugs, "published": {"last_reviewed": day, "tags": slugs}}
+    text = yaml_text(data)
+    assert "&" not in text
+    assert "*" not in text
+    assert "tags: ['a, b', c]" in text
+    assert yaml.safe_load(text) == data
 
 
 def test_export_writes_new_files_readable_by_others(content: LoadReport, tmp_path: Path) -> None:
