@@ -15,6 +15,7 @@ from django.test import Client
 
 from backcare.articles.models import ALL_CONTENT_MODELS, Remedy, Status
 from backcare.contentfiles.files import ContentError, markdown_text, read_markdown, yaml_text
+from backcare.contentfiles.kinds import fingerprint
 from backcare.contentfiles.loader import LoadReport, load
 from backcare.contentfiles.registry import all_kinds
 from backcare.triage.models import Choice, Disposition, Question, Rule, TriageCase
@@ -140,7 +141,7 @@ def test_export_marks_items_as_loaded_without_a_new_version(
 
     massage.refresh_from_db()
     kind = next(k for k in all_kinds() if k.folder == "remedies")
-    assert massage.loaded_fingerprint == kind.fingerprint(kind.data_of(massage))
+    assert massage.loaded_fingerprint == fingerprint(kind.data_of(massage))
     assert massage.history.count() == history
     assert massage.version == version
 

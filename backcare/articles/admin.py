@@ -54,7 +54,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ContentItemForm(ConflictCheckingForm):
+class ContentItemForm(ConflictCheckingForm[ContentItem]):
     class Meta:
         widgets = {
             # A live preview of the Markdown as it is typed (the saved one is shown too).
@@ -155,7 +155,7 @@ def withdraw_selected(modeladmin: ContentItemAdmin, request: HttpRequest, querys
     modeladmin.message_user(request, "Withdrawn: the public no longer sees them.", messages.WARNING)
 
 
-class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class ContentItemAdmin(HistoryAdminMixin[ContentItem], admin.ModelAdmin[ContentItem]):
     form = ContentItemForm
     change_form_template = "editorial/change_form.html"
     list_display = [

@@ -138,7 +138,8 @@ class ItemKind(Kind):
         for name in (*self.model.content_fields(), *self.model.relation_fields):
             data[name] = fields[name]
         data["body_html"] = render_markdown(fields["body"])
-        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        stored: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        return stored
 
     # Writing ----------------------------------------------------------------------
     def to_file_text(self, data: dict[str, Any]) -> str:

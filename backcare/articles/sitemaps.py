@@ -7,7 +7,7 @@ from .models import ContentItem, all_published_pages
 from .pages import TOPICS
 
 
-class PagesSitemap(Sitemap):
+class PagesSitemap(Sitemap[str | ContentItem]):
     """The home page, the topic indexes and every published item, in one query."""
 
     def items(self) -> list[str | ContentItem]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from django.db import transaction
 
 from .files import ContentError
-from .kinds import Kind
+from .kinds import Kind, fingerprint
 
 NEW_FILE_MODE = 0o644
 
@@ -63,7 +63,7 @@ def _export_kind(content_dir: Path, kind: Kind, report: ExportReport) -> None:
             report.written.append(label)
         else:
             report.unchanged.append(label)
-        wanted = kind.fingerprint(data)
+        wanted = fingerprint(data)
         problem = _read_back_problem(kind, path, wanted)
         if problem:
             report.problems.append(f"{label}: {problem}")
@@ -81,7 +81,7 @@ def _read_back_problem(kind: Kind, path: Path, wanted: str) -> str | None:
         record = kind.read_file(path)
     except ContentError as exc:
         return f"will not load as it is: {exc}"
-    if kind.fingerprint(record.data) != wanted:
+    if fingerprint(record.data) != wanted:
         return "does not read back the same: loading it would change the item"
     return None
 

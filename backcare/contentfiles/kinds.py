@@ -23,6 +23,7 @@ class Record:
 
 
 def fingerprint(data: dict[str, Any]) -> str:
+    """What an item's data says, in 64 characters: equal data, equal fingerprint."""
     canonical = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -63,9 +64,6 @@ class Kind:
                     raise ContentError(
                         record.path, name, f"no {target.folder} item is called {key!r}"
                     )
-
-    def fingerprint(self, data: dict[str, Any]) -> str:
-        return fingerprint(data)
 
     # The database ---------------------------------------------------------------------
     def queryset(self) -> models.QuerySet[Any]:

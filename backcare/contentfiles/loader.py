@@ -16,7 +16,7 @@ from pathlib import Path
 from django.db import models, transaction
 
 from .files import ContentError
-from .kinds import Kind, Record
+from .kinds import Kind, Record, fingerprint
 from .registry import AfterLoadStep, after_load_steps
 
 
@@ -92,12 +92,12 @@ def _load_kind(kind: Kind, records: Iterable[Record], report: LoadReport, *, for
     for record in records:
         name = f"{kind.folder}/{record.key}"
         obj = existing.get(record.key)
-        wanted = kind.fingerprint(record.data)
+        wanted = fingerprint(record.data)
         if obj is None:
             kind.save_to_db(None, record.data, wanted)
             report.created.append(name)
             continue
-        current = kind.fingerprint(kind.data_of(obj))
+        current = fingerprint(kind.data_of(obj))
         loaded: str = getattr(obj, "loaded_fingerprint", "")
         if current == wanted:
             if loaded != wanted:
