@@ -61,7 +61,7 @@ class ContentItemForm(ConflictCheckingForm[ContentItem]):
             "body": forms.Textarea(
                 attrs={
                     "rows": 20,
-                    "hx-post": reverse_lazy("editorial:markdown_preview"),
+                    "hx-post": reverse_lazy("preview:markdown"),
                     "hx-trigger": "input changed delay:400ms",
                     "hx-target": "#markdown-preview",
                     "hx-swap": "innerHTML",
@@ -320,9 +320,7 @@ class ContentItemAdmin(HistoryAdminMixin[ContentItem], admin.ModelAdmin[ContentI
         context.update(
             can_publish=self.has_publish_permission(request),
             preview_url=(
-                reverse(
-                    "editorial:preview", args=[self.opts.app_label, self.opts.model_name, obj.pk]
-                )
+                reverse("preview:item", args=[self.opts.app_label, self.opts.model_name, obj.pk])
                 if obj and self.model in CONTENT_MODELS
                 else None
             ),
@@ -335,9 +333,7 @@ class ContentItemAdmin(HistoryAdminMixin[ContentItem], admin.ModelAdmin[ContentI
         published = obj.published_data is not None and obj.status == Status.PUBLISHED
         if published or self.model not in CONTENT_MODELS:
             return obj.get_absolute_url()
-        return reverse(
-            "editorial:preview", args=[self.opts.app_label, self.opts.model_name, obj.pk]
-        )
+        return reverse("preview:item", args=[self.opts.app_label, self.opts.model_name, obj.pk])
 
 
 class SearchWordsAdmin(ContentItemAdmin):

@@ -3,8 +3,8 @@ from django.contrib.admin import apps as admin_apps
 
 
 class EditorialConfig(AppConfig):
-    """The staff side around the content: the admin site, previews of drafts, staff
-    log-in limits and the editor and reviewer groups.
+    """The staff side around the content: the admin site, staff log-in limits and the
+    editor and reviewer groups.
 
     At the top of the stack (docs/architecture.md): it may use articles and triage,
     nothing uses it. The admin building blocks the apps share are in core."""
