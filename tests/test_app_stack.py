@@ -96,18 +96,23 @@ def imported_modules(path: Path, code: str | None = None) -> Iterator[tuple[int,
 
 
 @functools.cache
+def every_import() -> tuple[tuple[Path, int, str], ...]:
+    """(file, line, module) for every import in backcare/, migrations left out."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if "migrations" not in path.relative_to(ROOT).parts:
+            found += [(path, line, name) for line, name in imported_modules(path)]
+    return tuple(found)
+
+
+@functools.cache
 def app_imports() -> tuple[AppImport, ...]:
     found: dict[tuple[Path, int, str], AppImport] = {}
-    for path in sorted(ROOT.rglob("*.py")):
-        if "migrations" in path.relative_to(ROOT).parts:
-            continue
+    for path, line, name in every_import():
         source = app_of_module(module_of(path))
-        if source is None:
-            continue
-        for line, name in imported_modules(path):
-            target = app_of_module(name)
-            if target is not None and target != source:
-                found.setdefault((path, line, target), AppImport(path, line, source, target))
+        target = app_of_module(name)
+        if source is not None and target is not None and target != source:
+            found.setdefault((path, line, target), AppImport(path, line, source, target))
     return tuple(found.values())
 
 
@@ -159,6 +164,17 @@ def test_apps_import_each_other_in_no_cycle() -> None:
     edges = set(zip(cycle or [], (cycle or [])[1:], strict=False))
     where = [str(imp) for imp in imports if (imp.source, imp.target) in edges]
     assert cycle is None, f"apps import each other in a cycle {cycle}:\n" + "\n".join(where)
+
+
+def test_only_url_modules_import_views() -> None:
+    # What two modules share lives in a module of its own (articles/pages.py), so that
+    # a view module is never a library.
+    wrong = [
+        f"{path.relative_to(ROOT.parent)}:{line}: imports {name}"
+        for path, line, name in every_import()
+        if name.startswith(f"{PACKAGE}.") and "views" in name.split(".") and path.name != "urls.py"
+    ]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_installed_apps_list_the_stack_bottom_first() -> None:
