@@ -29,7 +29,7 @@ urlpatterns = [
     path("manifest.webmanifest", offline_views.manifest, name="manifest"),
     path("offline/", offline_views.offline, name="offline"),
     path("my-plan/", offline_views.my_plan, name="my_plan"),
-    path("preview/", include("backcare.editorial.urls")),
+    path("preview/", include("backcare.articles.preview_urls")),
     path(settings.BACKCARE_ADMIN_PATH, admin.site.urls),
 ]
 

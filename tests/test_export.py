@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from datetime import date
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from django.test import Client
 
 from backcare.articles.models import ALL_CONTENT_MODELS, Remedy, Status
 from backcare.contentfiles.files import ContentError, markdown_text, read_markdown, yaml_text
+from backcare.contentfiles.kinds import fingerprint
 from backcare.contentfiles.loader import LoadReport, load
 from backcare.contentfiles.registry import all_kinds
 from backcare.triage.models import Choice, Disposition, Question, Rule, TriageCase
@@ -139,7 +141,7 @@ def test_export_marks_items_as_loaded_without_a_new_version(
 
     massage.refresh_from_db()
     kind = next(k for k in all_kinds() if k.folder == "remedies")
-    assert massage.loaded_fingerprint == kind.fingerprint(kind.data_of(massage))
+    assert massage.loaded_fingerprint == fingerprint(kind.data_of(massage))
     assert massage.history.count() == history
     assert massage.version == version
 
@@ -241,12 +243,12 @@ def test_a_published_block_with_a_bad_field_names_it(content: LoadReport, tmp_pa
 
     path.write_text(text.replace("  phase: any\n", "  phase: sometimes\n"))
     with pytest.raises(ContentError) as error:
-        kind.read(path)
+        kind.read_file(path)
     assert error.value.field == "published.phase"
 
     path.write_text(text.replace("\n  title: ", "\n  heading: "))
     with pytest.raises(ContentError) as error:
-        kind.read(path)
+        kind.read_file(path)
     assert error.value.field == "published.title"
     assert error.value.message == "is missing"
 
@@ -263,7 +265,7 @@ def test_a_published_item_may_not_have_a_published_block(
     kind = next(k for k in all_kinds() if k.folder == "remedies")
 
     with pytest.raises(ContentError) as error:
-        kind.read(path)
+        kind.read_file(path)
 
     assert error.value.field == "published"
 
@@ -292,6 +294,19 @@ def test_multi_line_text_in_a_nested_mapping_reads_back_identically(
     meta, body = read_markdown(path)
     assert meta == data
     assert body == "The working body."
+
+
+def test_a_value_two_fields_share_is_written_in_full_each_time() -> None:
+    # PyYAML would otherwise write an anchor and an alias (&id001, *id001) for a shared
+    # object, which no editor should have to read.
+    day = date(2026, 1, 2)
+    slugs = ["a, b", "c"]
+    data = {"last_reviewed": day, "tags": slugs, "published": {"last_reviewed": day, "tags": slugs}}
+    text = yaml_text(data)
+    assert "&" not in text
+    assert "*" not in text
+    assert "tags: ['a, b', c]" in text
+    assert yaml.safe_load(text) == data
 
 
 def test_export_writes_new_files_readable_by_others(content: LoadReport, tmp_path: Path) -> None:

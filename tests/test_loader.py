@@ -11,6 +11,7 @@ from backcare.articles.models import Cause, Prevention, Remedy, Status
 from backcare.contentfiles.files import ContentError
 from backcare.contentfiles.loader import load
 from backcare.contentfiles.registry import all_kinds
+from backcare.triage.models import FlowVersion
 
 from .helpers import edit, run_load
 
@@ -178,3 +179,30 @@ def test_a_removed_file_leaves_its_item_in_place(content_dir: Path) -> None:
     edit(content_dir / "causes/stress-and-tension.md", "stress-management", "core-strength")
     run_load(content_dir)
     assert Prevention.objects.filter(slug="stress-management").exists()
+
+
+def test_every_registered_kind_is_a_folder_of_files_in_load_order() -> None:
+    kinds = all_kinds()
+    for kind in kinds:
+        assert sorted((REAL_CONTENT / kind.folder).glob(f"*{kind.suffix}")), kind
+    # The health content first: the symptom checker's files name its red flags and advice.
+    folders = [kind.folder for kind in kinds]
+    first_triage = next(i for i, f in enumerate(folders) if f.startswith("triage/"))
+    assert all(f.startswith("triage/") for f in folders[first_triage:])
+    assert folders.index("red-flags") < first_triage
+    assert folders.index("prevention") < first_triage
+
+
+def test_the_flow_is_published_by_the_step_after_loading_and_not_by_loading(
+    content_dir: Path,
+) -> None:
+    report = load(content_dir, all_kinds(), after_load=[])
+    assert report.created
+    assert not FlowVersion.objects.exists()
+    assert not any("symptom checker" in note for note in report.notes)
+    # Files unchanged since: only the step's own rule (nothing published yet) publishes.
+    report = load(content_dir, all_kinds())
+    assert not report.created
+    assert not report.updated
+    assert FlowVersion.objects.count() == 1
+    assert any("published flow version" in note for note in report.notes)

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from backcare.core.admin_mixins import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
 from backcare.core.placeholders import fill
-from backcare.editorial.admin import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
 
 from .models import (
     CONTENT_MODELS,
@@ -54,14 +54,14 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ContentItemForm(ConflictCheckingForm):
+class ContentItemForm(ConflictCheckingForm[ContentItem]):
     class Meta:
         widgets = {
             # A live preview of the Markdown as it is typed (the saved one is shown too).
             "body": forms.Textarea(
                 attrs={
                     "rows": 20,
-                    "hx-post": reverse_lazy("editorial:markdown_preview"),
+                    "hx-post": reverse_lazy("preview:markdown"),
                     "hx-trigger": "input changed delay:400ms",
                     "hx-target": "#markdown-preview",
                     "hx-swap": "innerHTML",
@@ -155,7 +155,7 @@ def withdraw_selected(modeladmin: ContentItemAdmin, request: HttpRequest, querys
     modeladmin.message_user(request, "Withdrawn: the public no longer sees them.", messages.WARNING)
 
 
-class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class ContentItemAdmin(HistoryAdminMixin[ContentItem], admin.ModelAdmin[ContentItem]):
     form = ContentItemForm
     change_form_template = "editorial/change_form.html"
     list_display = [
@@ -320,9 +320,7 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
         context.update(
             can_publish=self.has_publish_permission(request),
             preview_url=(
-                reverse(
-                    "editorial:preview", args=[self.opts.app_label, self.opts.model_name, obj.pk]
-                )
+                reverse("preview:item", args=[self.opts.app_label, self.opts.model_name, obj.pk])
                 if obj and self.model in CONTENT_MODELS
                 else None
             ),
@@ -335,9 +333,7 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
         published = obj.published_data is not None and obj.status == Status.PUBLISHED
         if published or self.model not in CONTENT_MODELS:
             return obj.get_absolute_url()
-        return reverse(
-            "editorial:preview", args=[self.opts.app_label, self.opts.model_name, obj.pk]
-        )
+        return reverse("preview:item", args=[self.opts.app_label, self.opts.model_name, obj.pk])
 
 
 class SearchWordsAdmin(ContentItemAdmin):

@@ -16,7 +16,12 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self) -> None:
+        from backcare.contentfiles.registry import register
+
+        from .content_kinds import article_kinds
         from .models import ALL_CONTENT_MODELS
+
+        register(self.label, article_kinds)
 
         for model in ALL_CONTENT_MODELS:
             post_save.connect(content_changed, sender=model, dispatch_uid=f"bump-{model}")

@@ -40,7 +40,7 @@ class ItemKind(Kind):
         self.folder = model.folder
 
     # Reading --------------------------------------------------------------------
-    def read(self, path: Path) -> Record:
+    def read_file(self, path: Path) -> Record:
         raw, body = read_markdown(path)
         data = self.read_fields(path, raw, body, extra=frozenset({"slug", PUBLISHED}))
         if PUBLISHED in raw:
@@ -112,7 +112,9 @@ class ItemKind(Kind):
             data[name] = sorted(stored.get(name, []))
         return data
 
-    def write(self, obj: ContentItem | None, data: dict[str, Any], loaded_fingerprint: str) -> Any:
+    def save_to_db(
+        self, obj: ContentItem | None, data: dict[str, Any], loaded_fingerprint: str
+    ) -> Any:
         item = obj or self.model(slug=data["slug"])
         for name in self.model.content_fields():
             setattr(item, name, data[name])
@@ -136,19 +138,21 @@ class ItemKind(Kind):
         for name in (*self.model.content_fields(), *self.model.relation_fields):
             data[name] = fields[name]
         data["body_html"] = render_markdown(fields["body"])
-        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        stored: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        return stored
 
     # Writing ----------------------------------------------------------------------
-    def dump(self, obj: ContentItem) -> tuple[str, str]:
-        data = self.data_of(obj)
-        body = data.pop("body")
-        published = data.pop(PUBLISHED, None)
-        leave_out_defaults(data)
+    def to_file_text(self, data: dict[str, Any]) -> str:
+        meta = dict(data)
+        body = meta.pop("body")
+        published = meta.pop(PUBLISHED, None)
+        leave_out_defaults(meta)
         if published is not None:
-            public_body = published.pop("body")
-            leave_out_defaults(published)
-            data[PUBLISHED] = {**published, "body": public_body}
-        return f"{obj.slug}{self.suffix}", markdown_text(data, body)
+            public = dict(published)
+            public_body = public.pop("body")
+            leave_out_defaults(public)
+            meta[PUBLISHED] = {**public, "body": public_body}
+        return markdown_text(meta, body)
 
 
 def normalise(name: str, value: Any) -> Any:
@@ -174,7 +178,7 @@ def leave_out_defaults(data: dict[str, Any]) -> None:
             del data[name]
 
 
-def article_kinds() -> list[ItemKind]:
+def article_kinds() -> list[Kind]:
     kinds = {model: ItemKind(model) for model in ALL_CONTENT_MODELS}
     for model, kind in kinds.items():
         for name in model.relation_fields:

@@ -4,10 +4,10 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from .models import ContentItem, all_published_pages
-from .views import TOPICS
+from .pages import TOPICS
 
 
-class PagesSitemap(Sitemap):
+class PagesSitemap(Sitemap[str | ContentItem]):
     """The home page, the topic indexes and every published item, in one query."""
 
     def items(self) -> list[str | ContentItem]:

@@ -1,6 +1,6 @@
 """Write the database back to content/ files, so that files and database agree.
 
-Each item is written with its kind's `dump`, in the one canonical layout, and only if
+Each item is written with its kind's `to_file_text`, in the one canonical layout, and only if
 the file's bytes change (an unchanged file keeps its modification time). A file is
 replaced atomically: written to a temporary file in the same folder, then renamed over
 the old one. Files of items that are not in the database are reported, never deleted.
@@ -21,7 +21,7 @@ from pathlib import Path
 from django.db import transaction
 
 from .files import ContentError
-from .kinds import Kind
+from .kinds import Kind, fingerprint
 
 NEW_FILE_MODE = 0o644
 
@@ -45,8 +45,7 @@ def export(content_dir: Path, kinds: Sequence[Kind]) -> ExportReport:
     report = ExportReport()
     with transaction.atomic():
         for kind in kinds:
-            if kind.has_files:
-                _export_kind(content_dir, kind, report)
+            _export_kind(content_dir, kind, report)
     return report
 
 
@@ -56,7 +55,7 @@ def _export_kind(content_dir: Path, kind: Kind, report: ExportReport) -> None:
     names: set[str] = set()
     for obj in kind.queryset():
         data = kind.data_of(obj)
-        name, text = kind.dump(obj)
+        name, text = kind.file_name(data), kind.to_file_text(data)
         names.add(name)
         path = folder / name
         label = f"{kind.folder}/{name}"
@@ -64,7 +63,7 @@ def _export_kind(content_dir: Path, kind: Kind, report: ExportReport) -> None:
             report.written.append(label)
         else:
             report.unchanged.append(label)
-        wanted = kind.fingerprint(data)
+        wanted = fingerprint(data)
         problem = _read_back_problem(kind, path, wanted)
         if problem:
             report.problems.append(f"{label}: {problem}")
@@ -79,10 +78,10 @@ def _export_kind(content_dir: Path, kind: Kind, report: ExportReport) -> None:
 def _read_back_problem(kind: Kind, path: Path, wanted: str) -> str | None:
     """Why the file just written would not load as the item it came from, if it would not."""
     try:
-        record = kind.read(path)
+        record = kind.read_file(path)
     except ContentError as exc:
         return f"will not load as it is: {exc}"
-    if kind.fingerprint(record.data) != wanted:
+    if fingerprint(record.data) != wanted:
         return "does not read back the same: loading it would change the item"
     return None
 

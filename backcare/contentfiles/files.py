@@ -68,81 +68,58 @@ def parse_yaml(path: Path, text: str) -> dict[str, Any]:
 
 
 # Writing --------------------------------------------------------------------------
-# One canonical layout, so that an unchanged item exports byte-for-byte as it was loaded.
+# One canonical layout, so that an unchanged item exports byte-for-byte as it was loaded:
+# keys in the order given, lists of plain values on one line ([a, b]), lists of mappings
+# as blocks indented under their key, text with line breaks as a literal block (|) where
+# YAML can hold it exactly and double-quoted otherwise, and no line ever folded.
 
 
-def dump_value(value: Any) -> str:
-    """One YAML value on one line: plain where YAML allows, quoted where it must be."""
-    if isinstance(value, list):
-        return "[" + ", ".join(dump_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        raise TypeError("nested mappings are written by dump_mapping")
-    # Text with line breaks is written as a block by dump_mapping; anywhere else it is
-    # double-quoted, with \n escapes, so that it still takes one line.
-    style = '"' if isinstance(value, str) and _has_line_break(value) else None
-    text = yaml.safe_dump(
-        value, default_flow_style=True, default_style=style, width=1_000_000, allow_unicode=True
-    )
-    text = text.removesuffix("\n...\n").removesuffix("\n")
-    return text
+class ContentDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, told our layout through its public representer API.
+
+    The pure-Python dumper, not libyaml's: the C emitter cannot indent a list under its
+    key (increase_indent below)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # "key:\n  - item", not PyYAML's "key:\n- item" (the layout content/ has always had).
+        super().increase_indent(flow, indentless=False)
+
+    def ignore_aliases(self, data: Any) -> bool:
+        # Never &id001/*id001, even when two fields share one object (a date, say).
+        return True
 
 
-def dump_mapping(data: dict[str, Any], indent: int = 0) -> str:
-    pad = " " * indent
-    out = []
-    for name, value in data.items():
-        key = dump_value(name)
-        if isinstance(value, dict) and value:
-            out.append(f"{pad}{key}:\n{dump_mapping(value, indent + 2)}")
-        elif isinstance(value, dict):
-            out.append(f"{pad}{key}: {{}}")
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            out.append(f"{pad}{key}:")
-            for item in value:
-                block = dump_mapping(item, indent + 4).split("\n")
-                out.append(f"{pad}  - {block[0].lstrip()}")
-                out.extend(block[1:])
-        elif isinstance(value, str) and "\n" in value and (literal := _literal_block(value)):
-            header, lines = literal
-            out.append(f"{pad}{key}: {header}")
-            out.extend(f"{pad}{line}" if line else "" for line in lines)
-        else:
-            out.append(f"{pad}{key}: {dump_value(value)}")
-    return "\n".join(out)
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # A literal block where PyYAML can write the text exactly as a block; it falls back to
+    # double quotes by itself (text in a [..] list, trailing spaces, tabs).
+    style = "|" if _has_line_break(text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+def _represent_list(dumper: yaml.SafeDumper, items: list[Any]) -> yaml.SequenceNode:
+    flow = not any(isinstance(item, (dict, list)) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+
+ContentDumper.add_representer(str, _represent_text)
+ContentDumper.add_representer(list, _represent_list)
 
 
 def _has_line_break(text: str) -> bool:
     return any(c in text for c in "\n\r\x85\u2028\u2029")
 
 
-def _literal_block(text: str) -> tuple[str, list[str]] | None:
-    """Multi-line text as a YAML literal block (`|`): its header, and its lines indented
-    by two, relative to the key. None if a block cannot hold the text exactly (then it is
-    written quoted)."""
-    # Chomping: "-" drops the final line break, none keeps one, "+" keeps them all.
-    if text.endswith("\n\n"):
-        chomp, content = "+", text[:-1]
-    elif text.endswith("\n"):
-        chomp, content = "", text[:-1]
-    else:
-        chomp, content = "-", text
-    lines = content.split("\n")
-    first = next((line for line in lines if line.strip()), "")
-    # Text whose first line starts with a space must say how far the block is indented.
-    header = "|" + ("2" if first[:1] in (" ", "\t") else "") + chomp
-    indented = [f"  {line}" if line else "" for line in lines]
-    try:
-        back = yaml.safe_load("\n".join([f"k: {header}", *indented, "e: 0"]))
-    except yaml.YAMLError:
-        return None
-    if back != {"k": text, "e": 0}:
-        return None
-    return header, indented
+def yaml_text(data: dict[str, Any]) -> str:
+    """A mapping as a YAML file's text, in the canonical layout."""
+    return yaml.dump(
+        data,
+        Dumper=ContentDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1_000_000,
+    )
 
 
 def markdown_text(meta: dict[str, Any], body: str) -> str:
-    return f"{FRONT_MATTER_FENCE}\n{dump_mapping(meta)}\n{FRONT_MATTER_FENCE}\n{body}\n"
-
-
-def yaml_text(data: dict[str, Any]) -> str:
-    return dump_mapping(data) + "\n"
+    return f"{FRONT_MATTER_FENCE}\n{yaml_text(meta)}{FRONT_MATTER_FENCE}\n{body}\n"

@@ -1,4 +1,4 @@
-"""What a kind of content file is: where its files live, how to read, check and write one."""
+"""What a kind of content file is: where its files live, how to read, check, save and write one."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from .files import ContentError
-
-if TYPE_CHECKING:
-    from .loader import LoadReport
 
 
 @dataclass(frozen=True)
@@ -26,12 +23,18 @@ class Record:
 
 
 def fingerprint(data: dict[str, Any]) -> str:
+    """What an item's data says, in 64 characters: equal data, equal fingerprint."""
     canonical = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Kind:
-    """One kind of item: a model and the content/ folder its files live in."""
+    """One kind of item: a model, and the content/ folder its files live in.
+
+    A kind reads a file into plain data (`read_file`), saves that data to the database
+    (`save_to_db`), gets it back from a saved item (`data_of`) and turns it into a file's
+    text again (`to_file_text`). Loading and exporting compare the data's fingerprints.
+    """
 
     model: type[models.Model]
     folder: str
@@ -46,48 +49,45 @@ class Kind:
     def __repr__(self) -> str:
         return f"<Kind {self.folder}>"
 
-    # Reading --------------------------------------------------------------------
-    def read(self, path: Path) -> Record:
+    # Files -> data ------------------------------------------------------------------
+    def read_file(self, path: Path) -> Record:
+        """One file, read and checked on its own."""
         raise NotImplementedError
 
     def check_references(self, record: Record, records: dict[Kind, list[Record]]) -> None:
+        """Every item the file names exists, in the files being loaded or in the database."""
         for name, target in self.references.items():
             known = {r.key for r in records.get(target, [])}
             known.update(target.queryset().values_list(target.key_field, flat=True))
-            for key in self.referenced_keys(record.data, name):
+            for key in record.data.get(name, []):
                 if key not in known:
                     raise ContentError(
                         record.path, name, f"no {target.folder} item is called {key!r}"
                     )
 
-    def referenced_keys(self, data: dict[str, Any], name: str) -> list[str]:
-        return list(data.get(name, []))
-
-    # The database -----------------------------------------------------------------
+    # The database ---------------------------------------------------------------------
     def queryset(self) -> models.QuerySet[Any]:
         return self.model._default_manager.all()
 
+    def save_to_db(self, obj: Any, data: dict[str, Any], loaded_fingerprint: str) -> Any:
+        """Create (`obj` is None) or update the item from a file's data; returns it."""
+        raise NotImplementedError
+
+    def finish_saving(self) -> None:
+        """Work left once every kind's items are saved (in the same transaction): links
+        to items that may have been saved after this one."""
+
     def data_of(self, obj: Any) -> dict[str, Any]:
+        """A saved item's data, as `read_file` would read it from the item's file."""
         raise NotImplementedError
 
-    def fingerprint(self, data: dict[str, Any]) -> str:
-        return fingerprint(data)
+    # Data -> files --------------------------------------------------------------------
+    def file_name(self, data: dict[str, Any]) -> str:
+        return f"{data[self.key_field]}{self.suffix}"
 
-    def write(self, obj: Any, data: dict[str, Any], loaded_fingerprint: str) -> Any:
+    def to_file_text(self, data: dict[str, Any]) -> str:
+        """The file, in the one canonical layout, that `read_file` turns back into `data`."""
         raise NotImplementedError
-
-    def after_load(self, report: LoadReport) -> None:
-        """Work to do once every kind is loaded, inside the same transaction."""
-
-    # Writing ----------------------------------------------------------------------
-    def dump(self, obj: Any) -> tuple[str, str]:
-        """One item as (file name, file text) in the canonical layout: the file that
-        `read` turns back into `data_of(obj)`. Kinds without files do not override it."""
-        raise NotImplementedError
-
-    @property
-    def has_files(self) -> bool:
-        return type(self).dump is not Kind.dump
 
 
 def clean_field(model: type[models.Model], path: Path, name: str, value: Any) -> Any:

@@ -3,6 +3,8 @@
 Every file is read and checked before anything is written, and the writing
 happens in one transaction, so a bad file changes nothing. An item that was
 changed in the database since it was last loaded is left alone unless `force`.
+Once every kind is saved, the apps' after-load steps run in the same transaction (the
+symptom checker publishes its flow there), so a step that fails undoes the load.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 from django.db import models, transaction
 
 from .files import ContentError
-from .kinds import Kind, Record
+from .kinds import Kind, Record, fingerprint
+from .registry import AfterLoadStep, after_load_steps
 
 
 @dataclass
@@ -43,7 +46,7 @@ def read_all(content_dir: Path, kinds: Sequence[Kind]) -> dict[Kind, list[Record
         seen: dict[str, Path] = {}
         records[kind] = []
         for path in paths:
-            record = kind.read(path)
+            record = kind.read_file(path)
             if record.key in seen:
                 raise ContentError(
                     path, kind.key_field, f"{record.key!r} is also used by {seen[record.key].name}"
@@ -60,14 +63,25 @@ def read_all(content_dir: Path, kinds: Sequence[Kind]) -> dict[Kind, list[Record
     return records
 
 
-def load(content_dir: Path, kinds: Sequence[Kind], *, force: bool = False) -> LoadReport:
+def load(
+    content_dir: Path,
+    kinds: Sequence[Kind],
+    *,
+    force: bool = False,
+    after_load: Sequence[AfterLoadStep] | None = None,
+) -> LoadReport:
+    """Load `kinds` from `content_dir`, then take each after-load step (by default the
+    steps the apps registered, see registry.py)."""
     records = read_all(content_dir, kinds)
     report = LoadReport()
+    steps = after_load_steps() if after_load is None else after_load
     with transaction.atomic():
         for kind in kinds:
             _load_kind(kind, records[kind], report, force=force)
         for kind in kinds:
-            kind.after_load(report)
+            kind.finish_saving()
+        for step in steps:
+            step(report)
     return report
 
 
@@ -78,12 +92,12 @@ def _load_kind(kind: Kind, records: Iterable[Record], report: LoadReport, *, for
     for record in records:
         name = f"{kind.folder}/{record.key}"
         obj = existing.get(record.key)
-        wanted = kind.fingerprint(record.data)
+        wanted = fingerprint(record.data)
         if obj is None:
-            kind.write(None, record.data, wanted)
+            kind.save_to_db(None, record.data, wanted)
             report.created.append(name)
             continue
-        current = kind.fingerprint(kind.data_of(obj))
+        current = fingerprint(kind.data_of(obj))
         loaded: str = getattr(obj, "loaded_fingerprint", "")
         if current == wanted:
             if loaded != wanted:
@@ -93,5 +107,5 @@ def _load_kind(kind: Kind, records: Iterable[Record], report: LoadReport, *, for
         elif current != loaded and not force:
             report.kept.append(name)
         else:
-            kind.write(obj, record.data, wanted)
+            kind.save_to_db(obj, record.data, wanted)
             report.updated.append(name)

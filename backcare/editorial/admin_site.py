@@ -6,6 +6,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from backcare.articles.models import ALL_CONTENT_MODELS
+from backcare.triage.flows import flow_state
+
 
 class BackcareAdminSite(admin.AdminSite):
     site_header = "backcare: content and symptom checker"
@@ -16,9 +19,6 @@ class BackcareAdminSite(admin.AdminSite):
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
-        from backcare.articles.models import ALL_CONTENT_MODELS
-        from backcare.triage.flows import flow_state
-
         today = timezone.localdate()
         overdue: list[dict[str, Any]] = []
         for model in ALL_CONTENT_MODELS:

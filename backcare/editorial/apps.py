@@ -3,7 +3,11 @@ from django.contrib.admin import apps as admin_apps
 
 
 class EditorialConfig(AppConfig):
-    """Editing the content: workflow, history, previews and the admin around them."""
+    """The staff side around the content: the admin site, staff log-in limits and the
+    editor and reviewer groups.
+
+    At the top of the stack (docs/architecture.md): it may use articles and triage,
+    nothing uses it. The admin building blocks the apps share are in core."""
 
     default = True
     name = "backcare.editorial"

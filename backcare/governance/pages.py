@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import Resolver404, resolve, reverse
 
 from backcare.articles.models import ContentItem
-from backcare.articles.views import TOPICS
+from backcare.articles.pages import TOPICS
 from backcare.triage.engine import Level
 
 OUTCOME_NAMES = {

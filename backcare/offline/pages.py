@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_htmx.jinja import htmx_script
 
 from backcare.articles.models import ContentItem, Exercise, RedFlag, Remedy, all_published_pages
-from backcare.articles.views import TOPICS
+from backcare.articles.pages import TOPICS
 
 
 @dataclass(frozen=True)

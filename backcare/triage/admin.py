@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,7 +15,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from backcare.editorial.admin import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
+from backcare.core.admin_mixins import CheckboxList, ConflictCheckingForm, HistoryAdminMixin
+from backcare.core.models import Versioned
 
 from .engine import Level, Outcome, evaluate
 from .flows import (
@@ -28,10 +30,10 @@ from .flows import (
 from .models import Choice, Disposition, FlowReviewRequest, FlowVersion, Question, Rule, TriageCase
 
 
-class TriageAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class TriageAdmin[M: Versioned](HistoryAdminMixin[M], admin.ModelAdmin[M]):
     """Saving any part of the flow checks the whole working flow and says what broke."""
 
-    form = ConflictCheckingForm
+    form: type[forms.ModelForm[Any]] = ConflictCheckingForm
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -63,7 +65,7 @@ def report_on_flow(request: HttpRequest) -> None:
         )
 
 
-class ChoiceInline(admin.StackedInline):
+class ChoiceInline(admin.StackedInline[Choice, Question]):
     # Stacked, not tabular: every field keeps a visible label.
     model = Choice
     fk_name = "question"
@@ -87,7 +89,7 @@ class ChoiceInline(admin.StackedInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(TriageAdmin):
+class QuestionAdmin(TriageAdmin[Question]):
     list_display = ["order", "text", "slug", "red_flag", "multiple"]
     list_display_links = ["text"]
     list_editable = ["order"]
@@ -107,7 +109,7 @@ class QuestionAdmin(TriageAdmin):
 
 
 @admin.register(Choice)
-class ChoiceAdmin(TriageAdmin):
+class ChoiceAdmin(TriageAdmin[Choice]):
     list_display = ["question", "label", "value", "floor"]
     list_filter = ["question__red_flag", "floor"]
     search_fields = ["label", "value", "question__text"]
@@ -116,7 +118,7 @@ class ChoiceAdmin(TriageAdmin):
 
 
 @admin.register(Rule)
-class RuleAdmin(TriageAdmin):
+class RuleAdmin(TriageAdmin[Rule]):
     list_display = ["slug", "disposition", "stop", "order"]
     list_editable = ["order"]
     list_filter = ["disposition", "stop"]
@@ -140,7 +142,7 @@ class RuleAdmin(TriageAdmin):
 
 
 @admin.register(Disposition)
-class DispositionAdmin(TriageAdmin):
+class DispositionAdmin(TriageAdmin[Disposition]):
     list_display = ["level", "title"]
     fields = ["level", "title", "instruction", "meanwhile", "expected_version"]
 
@@ -149,7 +151,7 @@ class DispositionAdmin(TriageAdmin):
 
 
 @admin.register(TriageCase)
-class TriageCaseAdmin(TriageAdmin):
+class TriageCaseAdmin(TriageAdmin[TriageCase]):
     list_display = ["slug", "description", "expected", "result_now"]
     list_filter = ["expected"]
     search_fields = ["slug", "description"]
@@ -176,7 +178,7 @@ class TriageCaseAdmin(TriageAdmin):
 
 
 @admin.register(FlowVersion)
-class FlowVersionAdmin(admin.ModelAdmin):
+class FlowVersionAdmin(admin.ModelAdmin[FlowVersion]):
     """The symptom checker page: its state, its checks, sending for review and publishing."""
 
     change_list_template = "editorial/flow.html"

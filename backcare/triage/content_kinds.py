@@ -31,7 +31,7 @@ class YamlKind(Kind):
     fields: tuple[str, ...] = ()
     optional: dict[str, Any] = {}
 
-    def read(self, path: Path) -> Record:
+    def read_file(self, path: Path) -> Record:
         raw = read_yaml(path)
         check_keys(path, raw, required={self.key_field, *self.fields}, optional=set(self.optional))
         data = {self.key_field: clean_field(self.model, path, self.key_field, raw[self.key_field])}
@@ -48,7 +48,7 @@ class YamlKind(Kind):
         names = (self.key_field, *self.fields, *self.optional)
         return {name: getattr(obj, name) for name in names}
 
-    def write(self, obj: Any, data: dict[str, Any], loaded_fingerprint: str) -> Any:
+    def save_to_db(self, obj: Any, data: dict[str, Any], loaded_fingerprint: str) -> Any:
         item: Any = obj or self.model()
         for name, value in data.items():
             setattr(item, name, value)
@@ -67,9 +67,8 @@ class YamlKind(Kind):
             if not (name in self.optional and data[name] == self.optional[name])
         }
 
-    def dump(self, obj: Any) -> tuple[str, str]:
-        data = self.data_of(obj)
-        return f"{data[self.key_field]}{self.suffix}", yaml_text(self.file_data(data))
+    def to_file_text(self, data: dict[str, Any]) -> str:
+        return yaml_text(self.file_data(data))
 
 
 class DispositionKind(YamlKind):
@@ -176,12 +175,14 @@ class QuestionKind(YamlKind):
         ]
         return data
 
-    def write(self, obj: Question | None, data: dict[str, Any], loaded_fingerprint: str) -> Any:
+    def save_to_db(
+        self, obj: Question | None, data: dict[str, Any], loaded_fingerprint: str
+    ) -> Any:
         values = {k: v for k, v in data.items() if k not in ("choices", "explained_by")}
         values["explained_by"] = (
             RedFlag.objects.get(slug=data["explained_by"]) if data["explained_by"] else None
         )
-        question = super().write(obj, values, loaded_fingerprint)
+        question = super().save_to_db(obj, values, loaded_fingerprint)
         # Choices are matched by value, so rules that name them keep pointing at them.
         existing = {c.value: c for c in question.choices.all()}
         for order, raw in enumerate(data["choices"], 1):
@@ -199,7 +200,7 @@ class QuestionKind(YamlKind):
             leftover.delete()
         return question
 
-    def after_load(self, report: LoadReport) -> None:
+    def finish_saving(self) -> None:
         # Jumps name other questions, which all exist now.
         for choice, goto in self._jumps:
             choice.goto = Question.objects.get(slug=goto)
@@ -257,7 +258,7 @@ class RuleKind(YamlKind):
             "source": obj.source,
         }
 
-    def write(self, obj: Rule | None, data: dict[str, Any], loaded_fingerprint: str) -> Any:
+    def save_to_db(self, obj: Rule | None, data: dict[str, Any], loaded_fingerprint: str) -> Any:
         rule = obj or Rule()
         rule.slug, rule.order, rule.reason, rule.stop = (
             data["slug"],
@@ -298,60 +299,47 @@ class CaseKind(YamlKind):
         return super().clean(path, name, value)
 
 
-class FlowPublisher(Kind):
-    """Not a folder of files: publishes the flow once its parts are loaded."""
-
-    folder = "triage"
-    suffix = ".none"
-    model = Question
-    file_kinds: list[YamlKind]
-
-    def items_without_files(self, report: LoadReport) -> list[str]:
-        in_files = {*report.created, *report.updated, *report.unchanged, *report.kept}
-        return [
-            f"{kind.folder}/{key}"
-            for kind in self.file_kinds
-            for key in kind.queryset().values_list(kind.key_field, flat=True)
-            if f"{kind.folder}/{key}" not in in_files
-        ]
-
-    def read(self, path: Path) -> Record:  # pragma: no cover - there are no files
-        raise NotImplementedError
-
-    def queryset(self) -> Any:
-        return Question.objects.none()
-
-    def after_load(self, report: LoadReport) -> None:
-        """Publish the flow only as the files define it, and only when they changed it.
-
-        Anything else in the working tables (an edit in the admin, an item made there) is
-        for a clinical reviewer to publish from the admin, never for a deploy."""
-        loaded = [n for n in (*report.created, *report.updated) if n.startswith("triage/")]
-        kept = [n for n in report.kept if n.startswith("triage/")]
-        extra = self.items_without_files(report)
-        if FlowVersion.objects.exists() and not loaded:
-            return
-        if kept or extra:
-            report.notes.append(
-                "symptom checker: not published, because the database holds changes that "
-                f"are not in the files ({', '.join(kept + extra)}); a clinical reviewer "
-                "publishes them from the admin"
-            )
-            return
-        try:
-            version = publish_working_flow()
-        except FlowNotSafe as exc:
-            raise ContentError(
-                "content/triage",
-                None,
-                "the symptom checker failed its checks:\n  " + "\n  ".join(exc.report.failures()),
-            ) from None
-        if version is not None:
-            report.notes.append(f"symptom checker: published flow version {version.pk}")
-
-
 def triage_kinds() -> list[Kind]:
-    files: list[YamlKind] = [DispositionKind(), QuestionKind(), RuleKind(), CaseKind()]
-    publisher = FlowPublisher()
-    publisher.file_kinds = files
-    return [*files, publisher]
+    return [DispositionKind(), QuestionKind(), RuleKind(), CaseKind()]
+
+
+def publish_flow_from_files(report: LoadReport) -> None:
+    """The step after loading: publish the flow only as the files define it, and only
+    when they changed it (or nothing is published yet).
+
+    Anything else in the working tables (an edit in the admin, an item made there) is for
+    a clinical reviewer to publish from the admin, never for a deploy. Runs inside the
+    load's transaction: a flow that fails its checks undoes the whole load."""
+    loaded = [n for n in (*report.created, *report.updated) if n.startswith("triage/")]
+    kept = [n for n in report.kept if n.startswith("triage/")]
+    extra = items_without_files(report)
+    if FlowVersion.objects.exists() and not loaded:
+        return
+    if kept or extra:
+        report.notes.append(
+            "symptom checker: not published, because the database holds changes that "
+            f"are not in the files ({', '.join(kept + extra)}); a clinical reviewer "
+            "publishes them from the admin"
+        )
+        return
+    try:
+        version = publish_working_flow()
+    except FlowNotSafe as exc:
+        raise ContentError(
+            "content/triage",
+            None,
+            "the symptom checker failed its checks:\n  " + "\n  ".join(exc.report.failures()),
+        ) from None
+    if version is not None:
+        report.notes.append(f"symptom checker: published flow version {version.pk}")
+
+
+def items_without_files(report: LoadReport) -> list[str]:
+    """Items of the flow in the database that no file loaded in this run holds."""
+    in_files = {*report.created, *report.updated, *report.unchanged, *report.kept}
+    return [
+        f"{kind.folder}/{key}"
+        for kind in triage_kinds()
+        for key in kind.queryset().values_list(kind.key_field, flat=True)
+        if f"{kind.folder}/{key}" not in in_files
+    ]

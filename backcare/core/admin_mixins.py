@@ -1,9 +1,13 @@
 """Admin building blocks shared by the content and symptom checker admins:
-refusing lost updates, readable history with one-click revert, and the review workflow."""
+refusing lost updates, readable history with one-click revert, and the review workflow.
+
+In core, below both apps that use them (articles, triage): they know only Django, django-
+simple-history and core's `Versioned` (the `version` number a save is checked against),
+never a model of either app. See docs/architecture.md."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,9 +23,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from . import history
+from .models import Versioned
 
 
-class ConflictCheckingForm(forms.ModelForm):
+class ConflictCheckingForm[M: Versioned](forms.ModelForm[M]):
     """Refuses a save made from an out-of-date copy, and keeps what was typed.
 
     The form carries the version it was opened at. If the item was saved by someone else
@@ -125,7 +130,7 @@ def with_merge_fields(names: list[Any]) -> list[Any]:
     return names
 
 
-class RowLabelledForm(forms.ModelForm):
+class RowLabelledForm(forms.ModelForm[models.Model]):
     """A list's editable cells named for their row ("Order of Massage"): the admin's own
     list inputs have no label a screen reader could read."""
 
@@ -156,7 +161,7 @@ class CheckboxList(forms.CheckboxSelectMultiple):
         return id_ if index is None else super().id_for_label(id_, index)
 
 
-class HistoryAdminMixin(admin.ModelAdmin):
+class HistoryAdminMixin[M: Versioned](admin.ModelAdmin[M]):
     """The admin's History page, from django-simple-history: who, when, what, and revert."""
 
     object_history_template = "editorial/history.html"
@@ -210,7 +215,8 @@ class HistoryAdminMixin(admin.ModelAdmin):
             raise Http404("No such item.")
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
-        record = get_object_or_404(obj.history.all(), history_id=record_id)
+        # django-simple-history adds `history` to the model class; its stubs do not say so.
+        record = get_object_or_404(cast(Any, obj).history.all(), history_id=record_id)
         history_url = reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
         )

@@ -1,4 +1,7 @@
-"""Staff-only views: a draft shown exactly as the public would see it, and Markdown previews."""
+"""Staff-only views: a draft shown exactly as the public would see it, and Markdown previews.
+
+Here, not in editorial, because the articles admin links to them: an app may only point
+down the stack (docs/architecture.md)."""
 
 from django.apps import apps
 from django.contrib.admin.views.decorators import staff_member_required
@@ -7,10 +10,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from backcare.articles.markdown import render_markdown
-from backcare.articles.models import CONTENT_MODELS, ContentItem
-from backcare.articles.views import render_item
 from backcare.core.placeholders import fill
+
+from .markdown import render_markdown
+from .models import CONTENT_MODELS, ContentItem
+from .pages import render_item
 
 
 @never_cache
