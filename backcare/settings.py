@@ -11,10 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from backcare.core.headers import static_headers
+
+# Lets Django's generic classes be subscripted at run time (`admin.ModelAdmin[Remedy]`),
+# as mypy --strict asks them to be written.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -64,7 +64,7 @@ class Reference:
 LIVE_FIELDS = ("order", "last_reviewed", "next_review_due", "reviewed_by")
 
 
-class ContentQuerySet(models.QuerySet):
+class ContentQuerySet[M: ContentItem](models.QuerySet[M]):
     def published(self) -> Self:
         """Items the public may see: those with a published snapshot."""
         return self.filter(published_data__isnull=False)
@@ -214,7 +214,8 @@ class ContentItem(Versioned):
         """The working copy in the form stored in published_data."""
         data = self.content_data()
         data["body_html"] = render_markdown(self.body)
-        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        snapshot: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        return snapshot
 
     def publish(self) -> None:
         """Make the working copy what the public sees. The caller saves."""
