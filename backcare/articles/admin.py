@@ -340,10 +340,10 @@ class ContentItemAdmin(HistoryAdminMixin, admin.ModelAdmin):
         )
 
 
+@admin.register(SearchWords)
 class SearchWordsAdmin(ContentItemAdmin):
     form = SearchWordsForm
 
 
 for content_model in CONTENT_MODELS:
     admin.site.register(content_model, ContentItemAdmin)
-admin.site.register(SearchWords, SearchWordsAdmin)

@@ -92,7 +92,7 @@ class ContentItem(Versioned):
     body = models.TextField(help_text="Markdown. Start each section with ## and a heading.")
     body_html = models.TextField(editable=False, default="")
     order = models.PositiveIntegerField(default=0, help_text="Lower numbers are listed first.")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT)
     last_reviewed = models.DateField()
     next_review_due = models.DateField()
     source = models.CharField(
@@ -358,7 +358,7 @@ class Cause(ContentItem):
 class Remedy(ContentItem):
     phase = models.CharField(
         max_length=8,
-        choices=Phase.choices,
+        choices=Phase,
         default=Phase.ANY,
         help_text="When it helps most: cold in the first 24 to 72 hours, heat after.",
     )
@@ -376,7 +376,7 @@ class Remedy(ContentItem):
 
 
 class RedFlag(ContentItem):
-    care_level = models.CharField(max_length=12, choices=CareLevel.choices)
+    care_level = models.CharField(max_length=12, choices=CareLevel)
 
     folder = "red-flags"
     url_name = "red_flag"

@@ -26,7 +26,7 @@ def client_ip(request: HttpRequest) -> str | None:
     (deploy/nginx.conf sets the header to the address it saw, so it can be believed)."""
     remote: str | None = request.META.get("REMOTE_ADDR")
     if settings.BACKCARE_BEHIND_PROXY and remote in settings.BACKCARE_PROXY_IPS:
-        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        forwarded: str = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
         if forwarded:
             return forwarded
     return remote
