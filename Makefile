@@ -46,7 +46,7 @@ serve: $(STAMP)
 
 # Not a test: figures against targets (misses exit 0; soak errors exit 1, no run exits 2).
 bench: $(STAMP)
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 # Not a test: floods the admin log-in and times a public page, limits off and on.
 login-flood: $(STAMP)
