@@ -78,7 +78,7 @@ deploy-check: $(STAMP)
 
 # Two instances behind nginx on loopback (installs nginx, starts PostgreSQL and Redis).
 cluster-check: $(STAMP)
-	$(PY) scripts/cluster_check.py
+	$(PY) -m scripts.cluster_check
 
 # Phone-sized pictures (390x844, light and dark) of every page type and checker state.
 screenshots: $(STAMP) chromium
