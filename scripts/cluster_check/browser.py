@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
-from .config import (
-    INSTANCE_BY_ADDRESS,
-    CheckFailed,
-)
+from .config import INSTANCE_BY_ADDRESS, CheckFailed
 
 
 @dataclass

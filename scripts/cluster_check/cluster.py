@@ -11,28 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .browser import (
-    Browser,
-)
-from .commands import (
-    run,
-)
-from .config import (
-    HOST,
-    PORTS,
-    PROXY,
-    ROOT,
-    VENV_BIN,
-    CheckFailed,
-    SetupFailed,
-)
-from .nginx import (
-    write_proxy_config,
-)
-from .processes import (
-    child_pids,
-    wait_for,
-)
+from .browser import Browser
+from .commands import run
+from .config import HOST, PORTS, PROXY, ROOT, VENV_BIN, CheckFailed, SetupFailed
+from .nginx import write_proxy_config
+from .processes import child_pids, wait_for
 
 
 @dataclass

@@ -8,20 +8,9 @@ from dataclasses import dataclass
 
 import yaml
 
-from .browser import (
-    Browser,
-    Response,
-)
-from .config import (
-    ADMIN,
-    ADMIN_USER,
-    CASES_DIR,
-    CheckFailed,
-)
-from .pages import (
-    csrf_token,
-    disposition,
-)
+from .browser import Browser, Response
+from .config import ADMIN, ADMIN_USER, CASES_DIR, CheckFailed
+from .pages import csrf_token, disposition
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,8 @@ from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
-from .browser import (
-    Response,
-)
-from .config import (
-    CheckFailed,
-)
+from .browser import Response
+from .config import CheckFailed
 
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

@@ -7,9 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .config import (
-    CheckFailed,
-)
+from .config import CheckFailed
 
 
 def child_pids(parent: int) -> set[int]:

@@ -12,25 +12,10 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .browser import (
-    Browser,
-)
-from .config import (
-    ADMIN,
-    HOST,
-    PORTS,
-    PROXY,
-    PROXY_TLS,
-    REDIRECT_PORT,
-    RUN_TAG,
-    CheckFailed,
-)
-from .pages import (
-    csrf_token,
-)
-from .processes import (
-    wait_for,
-)
+from .browser import Browser
+from .config import ADMIN, HOST, PORTS, PROXY, PROXY_TLS, REDIRECT_PORT, RUN_TAG, CheckFailed
+from .pages import csrf_token
+from .processes import wait_for
 
 
 def check_healthz_through_proxy() -> str:

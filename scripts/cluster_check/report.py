@@ -7,9 +7,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .config import (
-    CheckFailed,
-)
+from .config import CheckFailed
 
 
 @dataclass

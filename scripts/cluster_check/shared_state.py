@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from itertools import chain, cycle, repeat
 
-from .browser import (
-    Browser,
-)
+from .browser import Browser
 from .config import (
     EMERGENCY_CASE,
     FIRST_QUESTION,
@@ -27,11 +25,7 @@ from .journeys import (
     start_check,
     walk_check,
 )
-from .pages import (
-    expect_text,
-    form_fields,
-    replace_field,
-)
+from .pages import expect_text, form_fields, replace_field
 
 
 def check_started_on_a_finishes_on_b() -> str:

@@ -8,14 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
 
-from .browser import (
-    Browser,
-    Outcome,
-    RequestLog,
-)
-from .cluster import (
-    Cluster,
-)
+from .browser import Browser, Outcome, RequestLog
+from .cluster import Cluster
 from .config import (
     EMERGENCY_CASE,
     PORTS,
@@ -25,12 +19,7 @@ from .config import (
     STREAM_VISITORS,
     CheckFailed,
 )
-from .journeys import (
-    Case,
-    expect_disposition,
-    load_case,
-    walk_check,
-)
+from .journeys import Case, expect_disposition, load_case, walk_check
 
 
 def visitor(stop: threading.Event, log: RequestLog, case: Case) -> None:
