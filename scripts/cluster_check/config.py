@@ -28,7 +28,6 @@ REMEDY = "cold-therapy"
 FIRST_QUESTION = "numbness-or-weakness"
 EMERGENCY_CASE = "numbness-is-an-emergency"
 SELF_CARE_CASE = "a-bit-worse-early-self-care"
-GP_CASE = "gp-flag-and-situation"
 
 STREAM_VISITORS = 4
 
