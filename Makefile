@@ -21,7 +21,7 @@ help:
 	@echo "make test-postgres  every test again on PostgreSQL with Redis (starts both)"
 	@echo "make cluster-check  two gunicorn instances behind nginx: shared sessions, edits, a stop"
 	@echo "make deploy-check  check --deploy, migrations, content and collectstatic in production mode"
-	@echo "make lint   ruff and mypy"
+	@echo "make lint   django-upgrade, ruff, djade and mypy --strict (pre-commit hooks)"
 	@echo "make screenshots  390x844 pictures, light and dark, of every page and checker state"
 	@echo "make bench  load test: backcare vs bare Django under gunicorn, page weight, soak"
 	@echo "make login-flood  flood the admin log-in, time a public page (limits off, then on)"
@@ -46,7 +46,7 @@ serve: $(STAMP)
 
 # Not a test: figures against targets (misses exit 0; soak errors exit 1, no run exits 2).
 bench: $(STAMP)
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 # Not a test: floods the admin log-in and times a public page, limits off and on.
 login-flood: $(STAMP)
@@ -78,21 +78,21 @@ deploy-check: $(STAMP)
 
 # Two instances behind nginx on loopback (installs nginx, starts PostgreSQL and Redis).
 cluster-check: $(STAMP)
-	$(PY) scripts/cluster_check.py
+	$(PY) -m scripts.cluster_check
 
 # Phone-sized pictures (390x844, light and dark) of every page type and checker state.
 screenshots: $(STAMP) chromium
 	$(BIN)/pytest tests/screenshots.py -p no:cacheprovider -q
 	@echo "Screenshots in $${SCREENSHOTS_DIR:-screenshots}/"
 
+# The hooks in .pre-commit-config.yaml on every file: django-upgrade, ruff (lint and
+# format), djade (templates) and mypy --strict. All run from .venv: nothing is downloaded.
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy backcare tests
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
+# The same hooks but mypy, fixing what they can (a second run shows what is left).
 format: $(STAMP)
-	$(BIN)/ruff format .
-	$(BIN)/ruff check --fix .
+	SKIP=mypy $(BIN)/pre-commit run --all-files || SKIP=mypy $(BIN)/pre-commit run --all-files
 
 clean:
 	rm -rf $(VENV) .venv312 staticfiles .pytest_cache .mypy_cache .ruff_cache .serve-secret-key

@@ -225,7 +225,6 @@ CACHES["steps"] = {
     "LOCATION": "backcare-steps",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The admin, for editors and clinical reviewers.
 BACKCARE_ADMIN_PATH = env_str("BACKCARE_ADMIN_PATH", "admin/").strip("/") + "/"

@@ -1,6 +1,6 @@
 """Bare Django: one view, no database, for `make bench` to measure backcare against.
 
-Run under the same gunicorn config as backcare (scripts/bench.py does this):
+Run under the same gunicorn config as backcare (scripts/bench/ does this):
 
     gunicorn -c deploy/gunicorn.conf.py --pythonpath scripts bench_bare:application
 

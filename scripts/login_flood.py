@@ -140,7 +140,7 @@ failed_after: list[int] = []  # the same, for the last run
 
 
 def time_public(stop: threading.Event | None, count: int = 0) -> list[float]:
-    times = []
+    times: list[float] = []
     while (stop is not None and not stop.is_set()) or (stop is None and len(times) < count):
         start = time.perf_counter()
         try:

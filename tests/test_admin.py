@@ -169,7 +169,7 @@ def test_the_publish_action_is_for_reviewers_only(
     fever.refresh_from_db()
     assert fever.status == Status.IN_REVIEW
     logged_in(reviewer).post("/admin/articles/redflag/", data)
-    fever.refresh_from_db()
+    fever = RedFlag.objects.get(slug="fever")
     assert fever.status == Status.PUBLISHED
     assert fever.published_version().title == "Fever: get help today"
 

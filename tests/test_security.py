@@ -213,13 +213,13 @@ def test_behind_the_proxy_logins_are_throttled_per_visitor(
     db: None, editor: Any, settings: Any
 ) -> None:
     settings.BACKCARE_BEHIND_PROXY = True
-    attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    attacker = Client(REMOTE_ADDR="127.0.0.1", headers={"x-forwarded-for": "203.0.113.9"})
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attacker.post("/admin/login/", {"username": "edna", "password": "wrong"})
     locked = attacker.post("/admin/login/", {"username": "edna", "password": "wrong"})
     assert locked.status_code == 429
     # The real editor, through the same proxy from another address, still gets in.
-    editor_client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    editor_client = Client(REMOTE_ADDR="127.0.0.1", headers={"x-forwarded-for": "198.51.100.4"})
     response = editor_client.post(
         "/admin/login/", {"username": "edna", "password": "correct horse battery staple"}
     )

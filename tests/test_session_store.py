@@ -18,8 +18,9 @@ def saved(data: dict[str, object]) -> str:
     store = SessionStore()
     store.update(data)
     store.save()
-    assert store.session_key
-    return store.session_key
+    key: str | None = store.session_key
+    assert key
+    return key
 
 
 def test_a_saved_session_reads_back_as_django_reads_it() -> None:

@@ -2,9 +2,11 @@
 
 import logging
 import re
+import secrets
 from typing import Any
 
 import pytest
+from django.contrib import messages
 from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
@@ -13,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from backcare.contentfiles.loader import LoadReport
-from backcare.triage.flows import publish_working_flow
+from backcare.triage.flows import publish_working_flow, published_flow
 from backcare.triage.models import Question
 from backcare.triage.state import SESSION_KEY
 
@@ -225,7 +227,7 @@ def test_a_cached_step_is_byte_for_byte_the_page_a_fresh_render_gives(
     again = html(started, f"/check/{slug}/", **hx)
     assert len(rendered) == 1  # the second came from the cache
     monkeypatch.setattr(views, "cached_step", lambda request, check, question: None)
-    monkeypatch.setattr(views.messages, "get_messages", lambda request: ["skip the cache"])
+    monkeypatch.setattr(messages, "get_messages", lambda request: ["skip the cache"])
     fresh = html(started, f"/check/{slug}/", **hx)
     assert first == again == fresh
     assert fresh.count(" checked>") == len(dict(SELF_CARE)[slug])
@@ -315,7 +317,7 @@ def test_a_step_looks_up_the_published_flow_once(
     from backcare.triage import views
 
     looked_up: list[int] = []
-    real = views.published_flow
+    real = published_flow
 
     def counted(at_least: int = 0) -> Any:
         looked_up.append(at_least)
@@ -766,10 +768,8 @@ def test_expired_answers_are_deleted_as_new_checks_start(
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
-    from backcare.triage import state
-
     client.post("/check/")
     Session.objects.update(expire_date=timezone.now() - timedelta(minutes=1))
-    monkeypatch.setattr(state.secrets, "randbelow", lambda n: 0)
+    monkeypatch.setattr(secrets, "randbelow", lambda n: 0)
     Client().post("/check/")
     assert Session.objects.count() == 1  # only the new visitor's

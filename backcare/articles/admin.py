@@ -336,10 +336,10 @@ class ContentItemAdmin(HistoryAdminMixin[ContentItem], admin.ModelAdmin[ContentI
         return reverse("preview:item", args=[self.opts.app_label, self.opts.model_name, obj.pk])
 
 
+@admin.register(SearchWords)
 class SearchWordsAdmin(ContentItemAdmin):
     form = SearchWordsForm
 
 
 for content_model in CONTENT_MODELS:
     admin.site.register(content_model, ContentItemAdmin)
-admin.site.register(SearchWords, SearchWordsAdmin)

@@ -64,7 +64,7 @@ class Reference:
 LIVE_FIELDS = ("order", "last_reviewed", "next_review_due", "reviewed_by")
 
 
-class ContentQuerySet(models.QuerySet):
+class ContentQuerySet[M: ContentItem](models.QuerySet[M]):
     def published(self) -> Self:
         """Items the public may see: those with a published snapshot."""
         return self.filter(published_data__isnull=False)
@@ -92,7 +92,7 @@ class ContentItem(Versioned):
     body = models.TextField(help_text="Markdown. Start each section with ## and a heading.")
     body_html = models.TextField(editable=False, default="")
     order = models.PositiveIntegerField(default=0, help_text="Lower numbers are listed first.")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT)
     last_reviewed = models.DateField()
     next_review_due = models.DateField()
     source = models.CharField(
@@ -214,7 +214,8 @@ class ContentItem(Versioned):
         """The working copy in the form stored in published_data."""
         data = self.content_data()
         data["body_html"] = render_markdown(self.body)
-        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        snapshot: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        return snapshot
 
     def publish(self) -> None:
         """Make the working copy what the public sees. The caller saves."""
@@ -357,7 +358,7 @@ class Cause(ContentItem):
 class Remedy(ContentItem):
     phase = models.CharField(
         max_length=8,
-        choices=Phase.choices,
+        choices=Phase,
         default=Phase.ANY,
         help_text="When it helps most: cold in the first 24 to 72 hours, heat after.",
     )
@@ -375,7 +376,7 @@ class Remedy(ContentItem):
 
 
 class RedFlag(ContentItem):
-    care_level = models.CharField(max_length=12, choices=CareLevel.choices)
+    care_level = models.CharField(max_length=12, choices=CareLevel)
 
     folder = "red-flags"
     url_name = "red_flag"

@@ -24,9 +24,9 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
 def client_ip(request: HttpRequest) -> str | None:
     """The visitor's address. Behind our proxy, the one it put last in X-Forwarded-For
     (deploy/nginx.conf sets the header to the address it saw, so it can be believed)."""
-    remote = request.META.get("REMOTE_ADDR")
+    remote: str | None = request.META.get("REMOTE_ADDR")
     if settings.BACKCARE_BEHIND_PROXY and remote in settings.BACKCARE_PROXY_IPS:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        forwarded: str = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
         if forwarded:
             return forwarded
     return remote

@@ -71,7 +71,7 @@ class RequestBodyLimitMiddleware:
             response["Allow"] = ", ".join(ALLOWED_METHODS)
             return response
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            length = int(request.headers.get("content-length") or 0)
         except ValueError:
             return refuse_body(400, "The request's Content-Length is not a number.")
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:

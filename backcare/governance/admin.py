@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
@@ -20,7 +20,7 @@ from .models import CheckerOutcomes, Feedback, SafetyCase
 from .safety_case import build, to_markdown
 
 
-class ReadOnlyPage(admin.ModelAdmin):
+class ReadOnlyPage[M: Model](admin.ModelAdmin[M]):
     """An admin page that shows something, with nothing to add, change or delete."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -34,7 +34,7 @@ class ReadOnlyPage(admin.ModelAdmin):
 
 
 @admin.register(CheckerOutcomes)
-class CheckerOutcomesAdmin(ReadOnlyPage):
+class CheckerOutcomesAdmin(ReadOnlyPage[CheckerOutcomes]):
     change_list_template = "governance/outcomes.html"
 
     def changelist_view(
@@ -63,7 +63,7 @@ class CheckerOutcomesAdmin(ReadOnlyPage):
 
 
 @admin.register(SafetyCase)
-class SafetyCaseAdmin(ReadOnlyPage):
+class SafetyCaseAdmin(ReadOnlyPage[SafetyCase]):
     change_list_template = "governance/safety_case.html"
 
     def get_urls(self) -> list[URLPattern]:
@@ -108,7 +108,7 @@ class SafetyCaseAdmin(ReadOnlyPage):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(admin.ModelAdmin[Feedback]):
     change_list_template = "governance/feedback.html"
     list_display = ["day", "page", "outcome", "useful", "comment"]
 
