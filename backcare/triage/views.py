@@ -4,7 +4,6 @@ that htmx may swap in place. The deciding is done by the engine."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -61,13 +60,10 @@ def render_check(
     return render(request, f"{template}#check" if fragment else template, context, status=status)
 
 
-# The check's addresses never change while the site runs: work each out once.
-@cache
 def url(name: str) -> str:
     return reverse(f"check:{name}")
 
 
-@cache
 def step_url(slug: str) -> str:
     return reverse("check:step", kwargs={"slug": slug})
 
