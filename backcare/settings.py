@@ -213,13 +213,6 @@ CACHES["pages"] = {
     "LOCATION": "backcare-pages",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
-# Symptom checker steps as htmx swaps them in, with no answer ticked (see
-# triage.views.cached_step): kept apart, so they cannot push public pages out.
-CACHES["steps"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "backcare-steps",
-    "OPTIONS": {"MAX_ENTRIES": 2000},
-}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The admin, for editors and clinical reviewers.

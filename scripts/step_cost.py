@@ -113,8 +113,10 @@ def main() -> None:
     where = "PostgreSQL" if "postgres" in os.environ["DATABASE_URL"] else "SQLite"
     print(f"{where}{' + Redis' if settings.REDIS_URL else ''}, {n} requests x {rounds} rounds")
     for name, ms in figures.items():
-        spread = f"{min(ms):.3f}-{max(ms):.3f}"
-        print(f"  {name:<40} {statistics.median(ms):.3f} ms CPU per request ({spread})")
+        print(
+            f"  {name:<40} median {statistics.median(ms):.3f}, least {min(ms):.3f}, "
+            f"most {max(ms):.3f} ms CPU per request"
+        )
 
 
 if __name__ == "__main__":
