@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before sessions: a refused log-in attempt costs no query and no password hash.
     "backcare.editorial.login_throttle.LoginThrottleMiddleware",
+    "backcare.core.session_store.refuse_malformed_session_keys",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,8 +205,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Database sessions, with a copy in Redis when there is one.
-SESSION_ENGINE = "backcare.core.session_store"
+# Database sessions, with a copy in Redis when there is one: Django's own stores.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
 # Rendered public pages, in each process's own memory: they are keyed on the content
 # version, read from the database, so no process can serve a page older than a publish.
 CACHES["pages"] = {
