@@ -198,7 +198,7 @@ if REDIS_URL:
         )
     CACHES = {
         "default": {
-            "BACKEND": "backcare.core.redis_cache.SharedClientRedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "backcare",
         }
