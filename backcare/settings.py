@@ -205,13 +205,23 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Database sessions, with a copy in Redis when there is one: Django's own stores.
-SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
+# Database sessions: with Redis, Django's cached_db store (read from Redis); without,
+# Django's db store with a cheaper read (see docs/performance-shortcuts.md).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "backcare.core.session_store"
+)
 # Rendered public pages, in each process's own memory: they are keyed on the content
 # version, read from the database, so no process can serve a page older than a publish.
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "backcare-pages",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+# Parts of symptom checker steps that are the same for everyone ({% cache %} in
+# triage/step.html), in each process's memory: no answer, token or message is in them.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "backcare-step-parts",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
