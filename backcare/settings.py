@@ -217,13 +217,6 @@ CACHES["pages"] = {
     "LOCATION": "backcare-pages",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
-# Parts of symptom checker steps that are the same for everyone ({% cache %} in
-# triage/step.html), in each process's memory: no answer, token or message is in them.
-CACHES["template_fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "backcare-step-parts",
-    "OPTIONS": {"MAX_ENTRIES": 2000},
-}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The admin, for editors and clinical reviewers.
