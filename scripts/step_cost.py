@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,6 +42,11 @@ os.environ.update(
     ALLOWED_HOSTS="testserver",
 )
 ARTICLE = "/relief/cold-therapy/"  # as in scripts/bench.py
+
+
+def need(ok: object, what: str) -> None:
+    if not ok:
+        raise SystemExit(f"step_cost: {what}")
 
 
 def main() -> None:
@@ -66,18 +72,22 @@ def main() -> None:
     from backcare.triage.flows import published_flow
 
     flow = published_flow()
-    assert flow is not None
+    if flow is None:
+        raise SystemExit("step_cost: no published flow")
     checker = Client()
-    assert checker.post("/check/").status_code == 303
+    need(checker.post("/check/").status_code == 303, "could not start a check")
     answers: dict[str, list[str]] = {}
     for _ in range(2):
         result = evaluate(flow, answers)
-        assert isinstance(result, Pending)
+        if not isinstance(result, Pending):
+            raise SystemExit("step_cost: the check ended within two answers")
         slug = result.question.slug
         answers[slug] = [calm_choice(result.question)]
-        assert checker.post(f"/check/{slug}/", {"answer": answers[slug]}).status_code == 303
+        posted = checker.post(f"/check/{slug}/", {"answer": answers[slug]})
+        need(posted.status_code == 303, f"answering {slug} gave {posted.status_code}")
     pending = evaluate(flow, answers)
-    assert isinstance(pending, Pending)
+    if not isinstance(pending, Pending):
+        raise SystemExit("step_cost: the check ended within two answers")
     step = f"/check/{pending.question.slug}/"
     visitor = Client()
 
@@ -96,10 +106,10 @@ def main() -> None:
         f"article {ARTICLE}": article,
     }
     for name, fetch in targets.items():  # warm up, and check each answers as it should
-        response = fetch()
-        assert response.status_code == 200, (name, response.status_code)  # type: ignore[attr-defined]
+        response: Any = fetch()
+        need(response.status_code == 200, f"{name} gave {response.status_code}")
         if name.startswith("htmx"):
-            assert not response.content.startswith(b"<!doctype")  # type: ignore[attr-defined]
+            need(not response.content.startswith(b"<!doctype"), "the htmx step was a whole page")
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
