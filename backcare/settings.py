@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before sessions: a refused log-in attempt costs no query and no password hash.
     "backcare.editorial.login_throttle.LoginThrottleMiddleware",
+    "backcare.core.session_store.refuse_malformed_session_keys",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,27 +203,23 @@ if REDIS_URL:
         )
     CACHES = {
         "default": {
-            "BACKEND": "backcare.core.redis_cache.SharedClientRedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "backcare",
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Database sessions, with a copy in Redis when there is one.
-SESSION_ENGINE = "backcare.core.session_store"
+# Database sessions: with Redis, Django's cached_db store (read from Redis); without,
+# Django's db store with a cheaper read (see docs/performance-shortcuts.md).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "backcare.core.session_store"
+)
 # Rendered public pages, in each process's own memory: they are keyed on the content
 # version, read from the database, so no process can serve a page older than a publish.
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "backcare-pages",
-    "OPTIONS": {"MAX_ENTRIES": 2000},
-}
-# Symptom checker steps as htmx swaps them in, with no answer ticked (see
-# triage.views.cached_step): kept apart, so they cannot push public pages out.
-CACHES["steps"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "backcare-steps",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 

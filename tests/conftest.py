@@ -209,11 +209,11 @@ def empty_cache() -> Iterator[None]:
 
     # The search index is keyed on the content version, which starts again in each
     # test's database: a number seen before does not mean the same content here.
-    for alias in ("default", "pages", "steps"):
+    for alias in ("default", "pages"):
         caches[alias].clear()
     forget_index()
     yield
-    for alias in ("default", "pages", "steps"):
+    for alias in ("default", "pages"):
         caches[alias].clear()
     forget_index()
 

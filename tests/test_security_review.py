@@ -232,7 +232,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
-from backcare.core.session_store import SessionStore
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 
 call_command("migrate", verbosity=0)

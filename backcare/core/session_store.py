@@ -1,64 +1,83 @@
-"""Django's session store (database, with a Redis copy when REDIS_URL is set), refusing
-session keys Django would never make, and reading a session with one fixed statement.
+"""What backcare adds to Django's own session stores (database sessions, with a Redis
+copy when REDIS_URL is set): a cheaper read without Redis, a refusal of session keys
+Django would never make, and a wipe of SQLite's log after sessions are deleted.
 
-Keys are letters and digits. A cookie with anything else (a NUL byte, say) is treated as
-no session at all, rather than sent to the database, which PostgreSQL would refuse.
-
-Every symptom checker step reads the session. Building that read with the ORM cost more
-CPU than running it (about 0.1 ms against 0.015 ms on SQLite), so it is written once
-here; writes and everything else stay Django's."""
+Keys Django makes are 32 lower-case letters and digits. A cookie with anything else (a NUL
+byte, say) is treated as no session at all rather than sent to the database: PostgreSQL
+refuses a NUL byte with an error, and Django's store lets that error through (a 500)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.backends import cached_db, db
+from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.db import DatabaseError, connections, router
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-Base = cached_db.SessionStore if settings.REDIS_URL else db.SessionStore
+
+def well_formed(key: str) -> bool:
+    """A key Django could have made (within a margin), safe to send to any database."""
+    return 8 <= len(key) <= 40 and key.isascii() and key.isalnum()
 
 
-class StoredSession(NamedTuple):
-    """The two fields Django's stores read from a Session row."""
+def refuse_malformed_session_keys(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Middleware, just before SessionMiddleware: a malformed session cookie is no cookie,
+    so the visitor gets a new session like anyone else without one."""
 
-    session_data: str
-    expire_date: datetime
+    def middleware(request: HttpRequest) -> HttpResponse:
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if key is not None and not well_formed(key):
+            del request.COOKIES[settings.SESSION_COOKIE_NAME]
+        return get_response(request)
+
+    return middleware
 
 
-class SessionStore(Base):  # type: ignore[valid-type, misc]
-    def _validate_session_key(self, key: str | None) -> bool:
-        return bool(key) and 8 <= len(key) <= 40 and key.isascii() and key.isalnum()  # type: ignore[arg-type, union-attr]
+class SessionStore(db.SessionStore):
+    """Django's database store, reading a session with one fixed statement.
 
-    def _get_session_from_db(self) -> StoredSession | None:
-        """What db.SessionStore's ORM query returns: the unexpired session, or None
-        (and forget the key, as Django does, so a new session gets a new key)."""
-        key = self.session_key  # None when missing or refused by _validate_session_key
+    Every symptom checker step reads the session, and building that read with the ORM
+    costs several times more CPU than running it (docs/performance-shortcuts.md). Only
+    the documented methods of a session engine are overridden (load, save), and writes
+    stay Django's. With Redis, Django's cached_db store is used instead: it reads the
+    session from Redis, so this would buy nothing."""
+
+    visitors_key_unknown = False
+
+    def load(self) -> dict[str, Any]:
+        key = self.session_key
         if key is None:
-            return None
+            return {}
         connection = connections[router.db_for_read(Session)]
-        ops = connection.ops
-        table, now = ops.quote_name(Session._meta.db_table), timezone.now()
-        sql = (
-            f"SELECT session_data, expire_date FROM {table} "  # noqa: S608 (no user input)
-            "WHERE session_key = %s AND expire_date > %s"
-        )
+        table = connection.ops.quote_name(Session._meta.db_table)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        sql = f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s"  # noqa: S608 (no user input)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [key, ops.adapt_datetimefield_value(now)])
+            cursor.execute(sql, [key, now])
             row = cursor.fetchone()
         if row is None:
-            self._session_key = None
-            return None
-        data, expires = row
-        if timezone.is_naive(expires):  # SQLite: in the connection's time zone, as stored
-            expires = timezone.make_aware(expires, connection.timezone)
-        return StoredSession(data, expires)
+            # As Django's store does: a key it did not find is never saved to, so no one
+            # can choose someone else's session key (session fixation).
+            self.visitors_key_unknown = True
+            return {}
+        data: dict[str, Any] = self.decode(row[0])
+        return data
+
+    def save(self, must_create: bool = False) -> None:
+        if self.visitors_key_unknown:
+            self.visitors_key_unknown = False
+            if not must_create:
+                return self.create()  # a new key, keeping the data (create() saves it)
+        return super().save(must_create)
 
 
 def wipe_log() -> None:

@@ -4,17 +4,13 @@ that htmx may swap in place. The deciding is done by the engine."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -61,13 +57,10 @@ def render_check(
     return render(request, f"{template}#check" if fragment else template, context, status=status)
 
 
-# The check's addresses never change while the site runs: work each out once.
-@cache
 def url(name: str) -> str:
     return reverse(f"check:{name}")
 
 
-@cache
 def step_url(slug: str) -> str:
     return reverse("check:step", kwargs={"slug": slug})
 
@@ -196,8 +189,6 @@ def step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             check_state.save(request.session, check.state)
             return go_to(request, next_url(moved_on))
         return render_step(request, check, question, form, status=422)
-    if wants_fragment(request) and not messages.get_messages(request):
-        return cached_step(request, check, question)
     form = AnswerForm(question, initial={"answer": check.state.answers.get(slug)})
     return render_step(request, check, question, form)
 
@@ -222,29 +213,6 @@ def render_step(
     if status == 422:
         push_url(response, False)  # an error keeps the page where it is
     return response
-
-
-def cached_step(request: HtmxHttpRequest, check: Check, question: Question) -> HttpResponse:
-    """A step as htmx swaps it in, from this process's memory after the first time.
-
-    It holds no token, nonce or message, and is kept with no answer ticked: it is the same
-    for everyone who reaches this question by the same way (the progress and the Back
-    link), which the access log already records. The visitor's own choices are ticked
-    as it is served, exactly as the template ticks them (a test holds the two equal), so
-    no answer is kept outside the session."""
-    number = progress(check.flow, check.result, question.slug)["number"]
-    back = back_url(check.result, question.slug)
-    flow = check.flow
-    key = f"{flow.version}:{flow.checksum}:{question.slug}:{number}:{back}"
-    steps = caches["steps"]
-    page: str | None = steps.get(key)
-    if page is None:
-        page = render_step(request, check, question, AnswerForm(question)).content.decode()
-        steps.set(key, page, settings.BACKCARE_PAGE_CACHE_SECONDS)
-    for value in check.state.answers.get(question.slug) or ():
-        choice = f' name="answer" value="{escape(value)}">'
-        page = page.replace(choice, f"{choice[:-1]} checked>", 1)
-    return HttpResponse(page)
 
 
 @never_cache
