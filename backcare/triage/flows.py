@@ -87,6 +87,8 @@ def build_working_flow() -> engine.Flow:
                 title=d.title,
                 instruction_html=render_markdown(d.instruction),
                 meanwhile_html=render_markdown(d.meanwhile) if d.meanwhile else "",
+                label=d.label,
+                summary=d.summary,
             )
             for d in Disposition.objects.all()
         },
