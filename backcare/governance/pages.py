@@ -11,7 +11,6 @@ from backcare.triage.care import care_for
 from backcare.triage.engine import Level
 
 
-
 def keep_days() -> int:
     return int(settings.BACKCARE_FEEDBACK_DAYS)
 

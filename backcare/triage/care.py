@@ -1,8 +1,8 @@
 """The words for each level of care, defined once.
 
-Every page that names a level of care ("call the emergency number now", "get medical help
-today", "see a doctor in the next few days", "look after it at home") takes its words from
-here, and this module takes them from content a clinical reviewer signed off:
+Every page that names a level of care (an emergency, the same day, within days, or care
+at home) takes its words from here, and this module takes them from content a clinical
+reviewer signed off:
 
 - the four dispositions of the published symptom checker (`content/triage/dispositions/`):
   a short label, the title (the instruction itself), a one-line summary and the full
