@@ -2,10 +2,10 @@
 given, no sentence said twice, a safety net in sentences, and a plan that fits the person."""
 
 import re
-from typing import Any
 from collections import Counter
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml

@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0005_search_words_source_help'),
+        ("articles", "0005_search_words_source_help"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalredflag',
-            name='care_level',
-            field=models.CharField(choices=[('emergency', 'Emergency'), ('urgent', 'Urgent (same day)'), ('gp', 'GP (within days)')], max_length=12),
+            model_name="historicalredflag",
+            name="care_level",
+            field=models.CharField(
+                choices=[
+                    ("emergency", "Emergency"),
+                    ("urgent", "Urgent (same day)"),
+                    ("gp", "GP (within days)"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='redflag',
-            name='care_level',
-            field=models.CharField(choices=[('emergency', 'Emergency'), ('urgent', 'Urgent (same day)'), ('gp', 'GP (within days)')], max_length=12),
+            model_name="redflag",
+            name="care_level",
+            field=models.CharField(
+                choices=[
+                    ("emergency", "Emergency"),
+                    ("urgent", "Urgent (same day)"),
+                    ("gp", "GP (within days)"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
