@@ -531,3 +531,14 @@ def test_a_flow_with_a_level_not_fully_worded_cannot_be_published(
     broken = replace(flow, dispositions={**flow.dispositions, Level.GP: gp})
     assert validate(flow) == []
     assert validate(broken) == ["Disposition 'gp' has no summary."]
+
+
+def test_a_reviewer_edits_every_part_of_a_levels_wording_in_the_admin(
+    admin_client: Any, content: object
+) -> None:
+    from backcare.triage.models import Disposition
+
+    gp = Disposition.objects.get(level="gp")
+    page = admin_client.get(f"/admin/triage/disposition/{gp.pk}/change/").content.decode()
+    for name in ("label", "title", "summary", "instruction", "meanwhile"):
+        assert f'name="{name}"' in page, name

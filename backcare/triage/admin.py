@@ -141,8 +141,8 @@ class RuleAdmin(TriageAdmin):
 
 @admin.register(Disposition)
 class DispositionAdmin(TriageAdmin):
-    list_display = ["level", "title"]
-    fields = ["level", "title", "instruction", "meanwhile", "expected_version"]
+    list_display = ["level", "label", "title"]
+    fields = ["level", "label", "title", "summary", "instruction", "meanwhile", "expected_version"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the four outcomes always exist
