@@ -24,8 +24,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core",),
     ("contentfiles",),
     ("articles",),
-    ("triage", "offline"),
-    ("editorial", "governance"),
+    ("triage",),
+    ("offline", "editorial", "governance"),
 )
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 

@@ -34,7 +34,7 @@ PAGES = {
     "/prevention/": "Stopping spasms coming back",
     "/prevention/core-strength/": "Exercises for this",
     "/when-to-see-a-doctor/": "Call 999 now if you have",
-    "/when-to-see-a-doctor/bladder-bowel-or-saddle-numbness/": "Emergency: call 999 now",
+    "/when-to-see-a-doctor/bladder-bowel-or-saddle-numbness/": "Call 999 now",
     "/search/?q=ice+pack": "result",
     "/privacy/": "What we keep",
 }
@@ -140,7 +140,7 @@ def test_a_remedy_shows_its_timing_and_cautions(client: Client, content: LoadRep
 def test_red_flags_are_grouped_by_the_care_they_need(client: Client, content: LoadReport) -> None:
     html = client.get("/when-to-see-a-doctor/").content.decode()
     emergency = html.index("Call 999 now if you have")
-    urgent = html.index("Get help today if you have")
+    urgent = html.index("Get medical help today if you have")
     gp = html.index("See a doctor in the next few days if you have")
     assert emergency < urgent < gp
     assert html.index("Chest pain") < urgent

@@ -314,7 +314,12 @@ def tiny_flow() -> Flow:
             Rule("flag", Level.URGENT, "flag", {"flag": frozenset({"yes"})}, stop=True),
             Rule("middle-b", Level.GP, "b", {"middle": frozenset({"b"})}),
         ),
-        dispositions={level: Disposition(level, level.value, "") for level in Level},
+        dispositions={
+            level: Disposition(
+                level, level.value, f"<p>{level}</p>", label=level.value, summary=level.value
+            )
+            for level in Level
+        },
     )
 
 

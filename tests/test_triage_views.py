@@ -72,7 +72,7 @@ def test_start_page_says_what_it_does_and_when_to_call_now(
     client: Client, content: LoadReport
 ) -> None:
     page = html(client, "/check/")
-    assert "Call 999 now if you have back pain and:" in page
+    assert "Call 999 now if you have back pain and any of these:" in page
     assert "does not diagnose" in page
     assert "Clear my answers" in page or "private" in page
     assert page.index("Call 999 now") < page.index("Start now")
@@ -661,7 +661,7 @@ def test_every_page_header_calls_the_emergency_number_in_one_tap(
     client: Client, content: LoadReport
 ) -> None:
     for url in ("/", "/check/", "/relief/cold-therapy/"):
-        assert '<a href="tel:999">Call <strong>999</strong> now</a>' in html(client, url)
+        assert '<a href="tel:999"><strong>Call 999 now</strong></a>' in html(client, url)
 
 
 def test_the_urgent_outcome_calls_the_urgent_service_and_999(started: Client) -> None:
@@ -726,7 +726,7 @@ def test_warning_signs_are_listed_most_urgent_first_whatever_their_order(
     RedFlag.objects.filter(slug="fever").update(order=1)
     page = result_page(started, SELF_CARE)
     watch = page[page.index('id="watch-heading"') :]
-    assert watch.index("Call 999 now") < watch.index("Get help the same day")
+    assert watch.index("Call 999 now") < watch.index("Get medical help today")
     assert watch.count("Call 999 now") == 1
 
 

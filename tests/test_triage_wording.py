@@ -5,6 +5,7 @@ import re
 from collections import Counter
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -267,3 +268,277 @@ def test_chest_pain_tells_them_to_call_an_ambulance_not_to_go_by_car(
     spinal = words(rendered(plan_for(published, bladder_bowel_or_saddle=["yes"]))[0])
     assert "go straight to the nearest emergency department" in spinal
     assert "Do not drive yourself" in spinal
+
+
+# One home for the wording of care ------------------------------------------------------
+#
+# Each level of care is worded once, in content/triage/dispositions/ (signed off with the
+# flow), and the emergency signs once, in content/red-flags/. Every page reads them through
+# backcare.triage.care; nothing in templates/ or backcare/ may say them again.
+
+ROOT = Path(settings.BASE_DIR)
+CONTENT = Path(settings.BACKCARE_CONTENT_DIR)
+SOURCE_SUFFIXES = {".html", ".txt", ".js", ".py"}
+
+# The words pages used to hard-code, whatever the content now says.
+HARD_CODED = [
+    re.compile(
+        r"call\s+(<strong>)?(\{\{\s*emergency_number\s*\}\}|\{emergency_number\}|999)"
+        r"(</strong>)?\s+now",
+        re.I,
+    ),
+    re.compile(r"get (medical )?help (today|the same day)", re.I),
+    re.compile(r"see a doctor (in the next few days|soon)", re.I),
+    re.compile(r"urgent: (today|get help)", re.I),
+    re.compile(r"trouble passing urine", re.I),  # the emergency signs, listed by hand
+]
+
+
+def source_files() -> list[Path]:
+    return sorted(
+        path
+        for folder in ("templates", "backcare")
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in SOURCE_SUFFIXES and "migrations" not in path.parts
+    )
+
+
+def reviewed_phrases() -> set[str]:
+    """The reviewed words of each level and the emergency signs' names, as written in
+    content/ and as a page shows them."""
+    texts = []
+    for path in (CONTENT / "triage" / "dispositions").glob("*.yaml"):
+        raw = yaml.safe_load(path.read_text())
+        texts += [raw["title"], raw["summary"], raw["label"]]
+    for path in (CONTENT / "red-flags").glob("*.md"):
+        meta = yaml.safe_load(path.read_text().split("---")[1])
+        if meta["care_level"] == "emergency":
+            texts.append(meta["title"])
+    phrases = set()
+    for text in texts:
+        if len(text) < 12:  # "Emergency", "Self-care": too common to look for
+            continue
+        phrases.add(text.lower())
+        phrases.add(
+            text.replace("{emergency_number}", "999").replace("{urgent_service}", "NHS 111").lower()
+        )
+        phrases.add(
+            text.replace("{emergency_number}", "{{ emergency_number }}")
+            .replace("{urgent_service}", "{{ urgent_service }}")
+            .lower()
+        )
+    return phrases
+
+
+def test_care_level_wording_is_written_only_in_content() -> None:
+    phrases = reviewed_phrases()
+    assert len(phrases) > 10
+    found = []
+    for path in source_files():
+        text = re.sub(r"\s+", " ", path.read_text())
+        lowered = text.lower()
+        found += [f"{path.relative_to(ROOT)}: {p!r}" for p in phrases if p in lowered]
+        found += [
+            f"{path.relative_to(ROOT)}: {m.group(0)!r}"
+            for pattern in HARD_CODED
+            for m in pattern.finditer(text)
+        ]
+    assert not found, "Say it through backcare.triage.care instead:\n" + "\n".join(found)
+
+
+def test_the_hard_coding_check_finds_what_it_looks_for() -> None:
+    """The scan above is only worth something if it can fail."""
+    samples = [
+        '<p class="care-title">Call {{ emergency_number }} now if you have</p>',
+        "Urgent: get help today",
+        "See a doctor in the next few days",
+        "like new numbness or weakness, trouble passing urine, or chest pain",
+    ]
+    for sample in samples:
+        assert any(p.search(sample) for p in HARD_CODED), sample
+    assert "get medical help today" in reviewed_phrases()
+    assert "chest pain or trouble breathing" in reviewed_phrases()
+
+
+@pytest.fixture
+def reworded(content: object, django_capture_on_commit_callbacks: Any) -> None:
+    """The levels reworded in the admin and the flow published again."""
+    from backcare.triage.flows import publish_working_flow
+    from backcare.triage.models import Disposition
+
+    Disposition.objects.filter(level="emergency").update(
+        title="Ring {emergency_number} straight away",
+        label="Very urgent",
+        summary="Or go to the emergency department, with someone else driving.",
+    )
+    Disposition.objects.filter(level="urgent").update(
+        title="Find a doctor today", label="Today, please"
+    )
+    Disposition.objects.filter(level="gp").update(summary="Make an appointment this week.")
+    Disposition.objects.filter(level="self_care").update(
+        summary="Still sore after a week, or worse? Then book a doctor."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_working_flow() is not None
+
+
+def test_every_page_shows_the_levels_in_the_published_words(client: Any, reworded: None) -> None:
+    from backcare.articles.models import RedFlag
+
+    emergency = RedFlag.objects.published().filter(care_level="emergency").first()
+    urgent = RedFlag.objects.published().filter(care_level="urgent").first()
+    assert emergency and urgent
+    pages = {
+        "/": ["Ring 999 straight away"],
+        "/check/": ["Ring 999 straight away if you have back pain and any of these:"],
+        "/when-to-see-a-doctor/": [
+            "Ring 999 straight away if you have",
+            "Find a doctor today if you have",
+            "Make an appointment this week.",
+            "Or go to the emergency department, with someone else driving.",
+        ],
+        emergency.get_absolute_url(): ["Very urgent", "Ring 999 straight away"],
+        urgent.get_absolute_url(): ["Today, please", "Find a doctor today"],
+        "/relief/cold-therapy/": ["Ring 999 straight away.", "Find a doctor today."],
+        "/offline/": ["Ring 999 straight away if you have back pain"],
+        "/no-such-page/": ["Ring 999 straight away if you have back pain"],
+        "/about-this-site/": ["Find a doctor today."],
+    }
+    for url, expected in pages.items():
+        page = unescape(client.get(url).content.decode())
+        for words in expected:
+            assert words in page, f"{url}: {words!r}"
+        # (A warning sign's own page may say it in its own reviewed words.)
+        if url != emergency.get_absolute_url():
+            assert "Call 999 now" not in page, url
+        assert "Get medical help today" not in page, url
+
+
+def test_the_outcome_and_its_plan_show_the_published_words(client: Any, reworded: None) -> None:
+    from tests.test_triage_views import SELF_CARE, result_page
+
+    client.post("/check/")
+    page = unescape(result_page(client, SELF_CARE))
+    assert "Still sore after a week, or worse? Then book a doctor." in page
+    assert "Ring 999 straight away" in page  # the warning signs' heading
+    assert "If it is no better after several days" not in page
+    text = client.get("/check/result/plan.txt").content.decode()
+    assert "Still sore after a week, or worse? Then book a doctor." in text
+
+
+def test_with_no_published_flow_pages_fall_back_on_the_reviewed_files_loudly(
+    client: Any, content: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.core.cache import cache
+
+    from backcare.triage import care
+    from backcare.triage.models import FlowVersion
+
+    FlowVersion.objects.all().delete()
+    cache.clear()
+    care.forget()
+    page = unescape(client.get("/when-to-see-a-doctor/").content.decode())
+    for words in ("Call 999 now if you have", "Get medical help today if you have"):
+        assert words in page
+    assert "No published wording for" in caplog.text
+    unavailable = unescape(client.get("/check/").content.decode())
+    assert "Call 999 now if you have back pain and any of these:" in unavailable
+    assert 'href="tel:999"' in unavailable
+
+
+def test_with_the_database_down_error_pages_still_say_when_to_call(
+    content: object, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db import DatabaseError
+
+    from backcare.core.middleware import database_unavailable
+    from backcare.triage import care
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise DatabaseError("down")
+
+    monkeypatch.setattr(care, "published_flow", down)
+    monkeypatch.setattr(care, "all_published_pages", down)
+    care.forget()
+    page = unescape(database_unavailable().content.decode())
+    assert "Call 999 now if you have back pain and any of these:" in page
+    assert "Chest pain or trouble breathing" in page
+    assert '<a class="button button-call" href="tel:999">Call 999</a>' in page
+    assert "using the reviewed content files" in caplog.text
+
+
+def test_with_no_wording_anywhere_a_page_still_says_to_get_help(
+    tmp_path: Path,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from backcare.triage import care
+
+    monkeypatch.setattr(care, "published_flow", lambda: None)
+    settings.BACKCARE_CONTENT_DIR = tmp_path  # no files at all
+    care.forget()
+    try:
+        html = render_to_string(
+            "care/emergency_box.html",
+            {
+                "emergency": care.care_for("emergency"),
+                "signs": [],
+                "button": True,
+                "emergency_number": "999",
+                "emergency_tel": "999",
+            },
+        )
+        assert "Get medical help" in html and "call 999" in html and 'href="tel:999"' in html
+        assert all(c.title and c.summary for c in care.care_levels().values())
+        assert "showing the last resort" in caplog.text
+        problems = care.check_reviewed_wording()
+        assert {p.id for p in problems} == {"backcare.triage.E001"}
+        assert len(problems) == 5  # four levels and the emergency signs
+    finally:
+        care.forget()
+
+
+def test_the_site_refuses_to_start_if_a_level_is_not_fully_worded(
+    content_dir: Path, settings: Any
+) -> None:
+    from backcare.triage import care
+
+    assert care.check_reviewed_wording() == []
+    path = content_dir / "triage" / "dispositions" / "urgent.yaml"
+    path.write_text(
+        path.read_text().replace("summary:", "summary_: ").replace("label:", "summary: ''\nlabel:")
+    )
+    settings.BACKCARE_CONTENT_DIR = content_dir
+    care.forget()
+    try:
+        problems = care.check_reviewed_wording()
+        assert [p.id for p in problems] == ["backcare.triage.E001"]
+        assert "'urgent'" in problems[0].msg
+    finally:
+        care.forget()
+
+
+def test_a_flow_with_a_level_not_fully_worded_cannot_be_published(
+    published: tuple[Flow, list[ContentItem]],
+) -> None:
+    from dataclasses import replace
+
+    from backcare.triage.checks import validate
+
+    flow, _ = published
+    gp = replace(flow.dispositions[Level.GP], summary=" ")
+    broken = replace(flow, dispositions={**flow.dispositions, Level.GP: gp})
+    assert validate(flow) == []
+    assert validate(broken) == ["Disposition 'gp' has no summary."]
+
+
+def test_a_reviewer_edits_every_part_of_a_levels_wording_in_the_admin(
+    admin_client: Any, content: object
+) -> None:
+    from backcare.triage.models import Disposition
+
+    gp = Disposition.objects.get(level="gp")
+    page = admin_client.get(f"/admin/triage/disposition/{gp.pk}/change/").content.decode()
+    for name in ("label", "title", "summary", "instruction", "meanwhile"):
+        assert f'name="{name}"' in page, name

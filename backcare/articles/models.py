@@ -36,11 +36,12 @@ class Status(models.TextChoices):
 
 
 class CareLevel(models.TextChoices):
-    """Levels of care a red flag can need, most urgent first."""
+    """Levels of care a red flag can need, most urgent first. Only their names: what each
+    tells a person to do is worded once, in the symptom checker's dispositions."""
 
-    EMERGENCY = "emergency", "Emergency: call now"
-    URGENT = "urgent", "Urgent: get help today"
-    GP = "gp", "See a doctor in the next few days"
+    EMERGENCY = "emergency", "Emergency"
+    URGENT = "urgent", "Urgent (same day)"
+    GP = "gp", "GP (within days)"
 
 
 class Phase(models.TextChoices):

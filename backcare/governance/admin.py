@@ -55,7 +55,7 @@ class CheckerOutcomesAdmin(ReadOnlyPage[CheckerOutcomes]):
             "bars": bars,
             "chart_height": height,
             "bar_left": stats.BAR_LEFT,
-            "levels": [(lv.value, stats.LEVEL_NAMES[lv]) for lv in stats.LEVELS],
+            "levels": [(lv.value, stats.level_name(lv)) for lv in stats.LEVELS],
             "versions": stats.versions(),
         }
         request.current_app = self.admin_site.name

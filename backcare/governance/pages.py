@@ -7,14 +7,8 @@ from django.urls import Resolver404, resolve, reverse
 
 from backcare.articles.models import ContentItem
 from backcare.articles.pages import TOPICS
+from backcare.triage.care import care_for
 from backcare.triage.engine import Level
-
-OUTCOME_NAMES = {
-    Level.EMERGENCY: "Outcome: emergency",
-    Level.URGENT: "Outcome: urgent, same day",
-    Level.GP: "Outcome: see a doctor soon",
-    Level.SELF_CARE: "Outcome: self-care",
-}
 
 
 def keep_days() -> int:
@@ -50,5 +44,6 @@ def item_title(page: str) -> str | None:
 
 def title(page: str, outcome: str) -> str:
     if outcome:
-        return OUTCOME_NAMES.get(Level(outcome), outcome) if outcome in Level else outcome
+        # The level's short name, as a clinical reviewer signed it off.
+        return f"Outcome ({care_for(outcome).label})" if outcome in Level else outcome
     return item_title(page) or f"{page} (no longer published)"

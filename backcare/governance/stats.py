@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.db.models import Sum
 from django.utils import timezone
 
+from backcare.triage.care import care_for
 from backcare.triage.counting import ANSWERS_PAGE
 from backcare.triage.engine import Level, flow_from_data
 from backcare.triage.models import FlowVersion, OutcomeCount, StopCount
@@ -21,12 +22,11 @@ from backcare.triage.models import FlowVersion, OutcomeCount, StopCount
 SMALL = 5
 # Most urgent first, as a clinician reads them.
 LEVELS = [Level.EMERGENCY, Level.URGENT, Level.GP, Level.SELF_CARE]
-LEVEL_NAMES = {
-    Level.EMERGENCY: "Emergency",
-    Level.URGENT: "Urgent, same day",
-    Level.GP: "See a doctor soon",
-    Level.SELF_CARE: "Self-care",
-}
+
+
+def level_name(level: Level) -> str:
+    """The short name a clinical reviewer signed off for this level of care."""
+    return care_for(level).label
 
 
 def shown(count: int) -> str:
@@ -85,7 +85,7 @@ class VersionStats:
     def shares(self) -> list[tuple[str, str, str]]:
         return [
             (
-                LEVEL_NAMES[lv],
+                level_name(lv),
                 shown(self.finished.get(lv, 0)),
                 share(self.finished.get(lv, 0), self.total),
             )
@@ -131,7 +131,7 @@ def versions(limit: int = 6) -> list[VersionStats]:
         finished[row["flow_version"]][level] = (
             finished[row["flow_version"]].get(level, 0) + row["n"]
         )
-        rules[row["flow_version"]].append((row["rule"], LEVEL_NAMES[level], row["n"]))
+        rules[row["flow_version"]].append((row["rule"], level_name(level), row["n"]))
     stops: dict[int, dict[str, int]] = defaultdict(dict)
     for stop in (
         StopCount.objects.filter(flow_version__in=ids)

@@ -16,6 +16,7 @@ from django_htmx.jinja import htmx_script
 
 from backcare.articles.models import ContentItem, Exercise, RedFlag, Remedy, all_published_pages
 from backcare.articles.pages import TOPICS
+from backcare.triage.care import care_for
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ def worker_config(content_version: int, code: str) -> dict[str, Any]:
         "offline": reverse("offline"),
         "plan": reverse("my_plan"),
         "emergency": settings.BACKCARE_EMERGENCY_NUMBER,
+        # The emergency instruction as reviewed, for when not even the offline page is kept.
+        "call": care_for("emergency").title,
         "static": settings.STATIC_URL
         if settings.STATIC_URL.startswith("/")
         else "/" + settings.STATIC_URL,

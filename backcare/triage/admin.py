@@ -143,8 +143,8 @@ class RuleAdmin(TriageAdmin[Rule]):
 
 @admin.register(Disposition)
 class DispositionAdmin(TriageAdmin[Disposition]):
-    list_display = ["level", "title"]
-    fields = ["level", "title", "instruction", "meanwhile", "expected_version"]
+    list_display = ["level", "label", "title"]
+    fields = ["level", "label", "title", "summary", "instruction", "meanwhile", "expected_version"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the four outcomes always exist

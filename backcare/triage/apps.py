@@ -13,3 +13,5 @@ class TriageConfig(AppConfig):
         # Loading content/ publishes the flow as an explicit last step, once every file of
         # every app is in (see publish_flow_from_files).
         register(self.label, triage_kinds, after_load=publish_flow_from_files)
+        # Registers the system check that every level of care is worded in the files.
+        from . import care  # noqa: F401

@@ -42,8 +42,16 @@ def validate(flow: Flow) -> list[str]:
 
 
 def _check_dispositions(flow: Flow) -> list[str]:
+    """Each level of care is worded in full: pages across the site show its words, and a
+    page must never be left without an instruction to get help."""
     missing = [level.value for level in Level if level not in flow.dispositions]
-    return [f"Disposition {code!r} is not defined." for code in missing]
+    problems = [f"Disposition {code!r} is not defined." for code in missing]
+    for level, d in flow.dispositions.items():
+        for name in ("title", "label", "summary", "instruction_html"):
+            if not getattr(d, name).strip():
+                field = name.removesuffix("_html")
+                problems.append(f"Disposition {level.value!r} has no {field}.")
+    return problems
 
 
 def _check_questions(flow: Flow) -> list[str]:

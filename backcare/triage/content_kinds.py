@@ -75,7 +75,7 @@ class DispositionKind(YamlKind):
     model = Disposition
     folder = "triage/dispositions"
     key_field = "level"
-    fields = ("title", "instruction")
+    fields = ("title", "label", "summary", "instruction")
     optional = {"meanwhile": ""}
 
 

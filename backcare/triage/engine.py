@@ -91,6 +91,8 @@ class Disposition:
     title: str
     instruction_html: str
     meanwhile_html: str = ""
+    label: str = ""  # a short name, for badges and reports
+    summary: str = ""  # one or two sentences under the title, outside the check
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,8 @@ def flow_to_data(flow: Flow) -> dict[str, Any]:
                 "title": d.title,
                 "instruction_html": d.instruction_html,
                 "meanwhile_html": d.meanwhile_html,
+                "label": d.label,
+                "summary": d.summary,
             }
             for d in flow.dispositions.values()
         },

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from backcare.articles.markdown import render_markdown
 from backcare.articles.models import RedFlag
+from backcare.core.models import bump_content_version
 
 from . import engine
 from .checks import Case, CaseResult, run_cases, validate
@@ -87,6 +88,8 @@ def build_working_flow() -> engine.Flow:
                 title=d.title,
                 instruction_html=render_markdown(d.instruction),
                 meanwhile_html=render_markdown(d.meanwhile) if d.meanwhile else "",
+                label=d.label,
+                summary=d.summary,
             )
             for d in Disposition.objects.all()
         },
@@ -153,10 +156,14 @@ def publish_working_flow(user: User | None = None) -> FlowVersion | None:
         raise FlowNotSafe(report)
     data = engine.flow_to_data(flow)
     digest = checksum(data)
-    latest = FlowVersion.objects.only("checksum").first()
+    latest = FlowVersion.objects.first()
     if latest and latest.checksum == digest:
         return None
     version = FlowVersion.objects.create(data=data, checksum=digest, published_by=user)
+    if latest is None or latest.data.get("dispositions") != data["dispositions"]:
+        # Public pages show the levels' words (backcare.triage.care): cached copies of
+        # them, the phones' offline copies included, must start afresh.
+        bump_content_version()
     # Once committed, the cache points at the new version at once, for every process.
     pointer = (version.pk, digest)
     transaction.on_commit(

@@ -28,7 +28,22 @@ class Disposition(Versioned):
         choices=[(lv.value, lv.name.replace("_", " ").title()) for lv in Level],
     )
     title = models.CharField(
-        max_length=120, help_text="The big instruction, e.g. 'Call {emergency_number} now'."
+        max_length=120,
+        help_text=(
+            "The big instruction, shown on the outcome and wherever this level of care is "
+            "named. Write {emergency_number} and {urgent_service}, never the numbers."
+        ),
+    )
+    label = models.CharField(
+        max_length=40,
+        help_text="A short name for this level of care, for badges and reports.",
+    )
+    summary = models.CharField(
+        max_length=300,
+        help_text=(
+            "One or two sentences shown under the title outside the checker: on warning "
+            "sign pages, 'When to see a doctor' and error pages."
+        ),
     )
     instruction = models.TextField(help_text="Markdown. What to do, in plain words.")
     meanwhile = models.TextField(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from backcare.articles.models import RedFlag, all_published_pages
+from backcare.articles.models import all_published_pages
 from backcare.core.http import HtmxHttpRequest, wants_fragment
 from backcare.core.placeholders import fill
 from backcare.core.session_store import wipe_log
@@ -143,19 +143,8 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         "flow": flow,
         "resume": resume,
         "minutes": max(1, len(flow.questions) // 6),
-        "emergency_signs": emergency_signs(),
     }
     return render_check(request, "triage/start.html", context)
-
-
-def emergency_signs() -> list[RedFlag]:
-    """The signs to call for at once, as the reviewed red flag pages word them."""
-    flags = [
-        page
-        for page in all_published_pages([RedFlag])
-        if isinstance(page, RedFlag) and page.care_level == Level.EMERGENCY
-    ]
-    return sorted(flags, key=lambda f: (f.order, f.title))
 
 
 @never_cache

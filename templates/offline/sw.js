@@ -134,7 +134,7 @@ async function offlinePage() {
   const page = await caches.match(CONFIG.offline, { ignoreVary: true });
   return (
     page ||
-    new Response("You are offline. In an emergency, call " + CONFIG.emergency + ".", {
+    new Response("You are offline. " + CONFIG.call + " if it is an emergency.", {
       status: 503,
       headers: { "Content-Type": "text/plain; charset=utf-8" },
     })
