@@ -185,6 +185,15 @@ def site(
         context.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # pytest-django creates only the databases that the collected tests ask for: a run of
+    # nothing but engine tests (or a random order that starts with them) must still get one
+    # for `seeded_flow` to load content/ into.
+    for item in items:
+        if "seeded_flow" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def seeded_flow(django_db_setup: None, django_db_blocker: Any) -> Flow:
     """The symptom checker flow built from content/, as a plain engine object."""
