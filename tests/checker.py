@@ -2,14 +2,14 @@
 
 from django.test import Client
 
-from backcare.triage.engine import Outcome, Question, evaluate
+from backcare.triage.engine import FlowQuestion, Outcome, evaluate
 from backcare.triage.flows import published_flow
 
 # Answers that raise no level of care, where a question offers one.
 CALM = ("no", "none", "better", "today", "moderate", "lifting", "nothing")
 
 
-def calm_choice(question: Question) -> str:
+def calm_choice(question: FlowQuestion) -> str:
     for value in CALM:
         choice = question.choice(value)
         if choice is not None and choice.floor is None:

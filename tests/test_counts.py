@@ -14,7 +14,7 @@ from backcare.triage import counting
 from backcare.triage.engine import Level
 from backcare.triage.flows import published_flow
 from backcare.triage.models import OutcomeCount, StopCount
-from backcare.triage.state import CheckState
+from backcare.triage.state import VisitState
 
 from .checker import walk
 
@@ -235,7 +235,7 @@ def test_checks_finishing_at_once_on_many_connections_lose_no_count(instances: N
 
     def finish_checks() -> None:
         for _ in range(CHECKS_EACH):
-            state = CheckState(flow=int(flow.version))
+            state = VisitState(flow=int(flow.version))
             counting.record(state, flow, evaluate(flow, {}))
             counting.record(state, flow, emergency)
             assert state.counted is not None and state.counted[0] == "o", state.counted

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from backcare.contentfiles.loader import LoadReport
 from backcare.governance import safety_case, stats
-from backcare.triage import checks
+from backcare.triage import validation
 from backcare.triage.flows import publish_working_flow, published_flow
 from backcare.triage.models import FlowVersion, OutcomeCount, Rule, StopCount, TriageCase
 
@@ -89,7 +89,7 @@ def test_every_warning_sign_is_a_hazard_with_harm_rule_cases_and_sign_off(
 
 
 def test_the_safety_case_states_what_the_validator_proves_for_every_check() -> None:
-    called = set(re.findall(r"(_check_\w+)\(flow\)", inspect.getsource(checks.validate)))
+    called = set(re.findall(r"(_check_\w+)\(flow\)", inspect.getsource(validation.validate)))
     assert called == set(safety_case.PROVEN)
 
 

@@ -1,4 +1,4 @@
-"""content/triage/: loading the symptom checker, publishing it, and check_triage."""
+"""content/triage/: loading the symptom checker, publishing it, and validate_flow."""
 
 from io import StringIO
 from pathlib import Path
@@ -66,27 +66,27 @@ def test_an_edited_question_is_kept_and_the_flow_left_for_review(content_dir: Pa
     assert FlowVersion.objects.count() == 1
 
 
-def test_check_triage_reports_every_case(content: LoadReport) -> None:
+def test_validate_flow_reports_every_case(content: LoadReport) -> None:
     out = StringIO()
-    call_command("check_triage", stdout=out)
+    call_command("validate_flow", stdout=out)
     output = out.getvalue()
     cases = len(list((Path(settings.BACKCARE_CONTENT_DIR) / "triage/cases").glob("*.yaml")))
     assert f"0 problems, {cases}/{cases} cases passed" in output
     assert "fever-is-urgent: expected urgent, got urgent (ok)" in output
 
 
-def test_check_triage_fails_on_a_broken_flow(content: LoadReport) -> None:
+def test_validate_flow_fails_on_a_broken_flow(content: LoadReport) -> None:
     Question.objects.get(slug="other-signs").choices.filter(value="fever").update(floor="emergency")
     out = StringIO()
     with pytest.raises(CommandError) as error:
-        call_command("check_triage", stdout=out)
+        call_command("validate_flow", stdout=out)
     assert "problem: Answer other-signs:fever must lead to at least 'emergency'" in out.getvalue()
     assert "0/0 cases passed" in str(error.value)
 
 
-def test_check_triage_can_check_the_published_flow(content: LoadReport) -> None:
+def test_validate_flow_can_check_the_published_flow(content: LoadReport) -> None:
     out = StringIO()
-    call_command("check_triage", "--published", stdout=out)
+    call_command("validate_flow", "--published", stdout=out)
     assert "published flow version" in out.getvalue()
 
 

@@ -10,21 +10,21 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from backcare.triage.checks import Case, run_cases, validate
 from backcare.triage.engine import (
-    Choice,
-    Disposition,
     Flow,
+    FlowChoice,
+    FlowDisposition,
+    FlowQuestion,
+    FlowRule,
     Level,
     Outcome,
     Pending,
-    Question,
-    Rule,
     Timing,
     evaluate,
     flow_from_data,
     flow_to_data,
 )
+from backcare.triage.validation import Case, run_cases, validate
 
 CASES_DIR = Path(settings.BACKCARE_CONTENT_DIR) / "triage" / "cases"
 CASES = [yaml.safe_load(path.read_text()) for path in sorted(CASES_DIR.glob("*.yaml"))]
@@ -60,7 +60,7 @@ RED_FLAG_LEVELS = {
 }
 
 
-def no_to(question: Question) -> list[str]:
+def no_to(question: FlowQuestion) -> list[str]:
     return ["none"] if question.multiple else ["no"]
 
 
@@ -297,25 +297,25 @@ def test_none_of_these_cannot_be_ticked_with_another_answer(seeded_flow: Flow) -
 
 def tiny_flow() -> Flow:
     """A question that jumps: a red flag, then a branch, then a last question."""
-    yes_no = (Choice("yes", "Yes", floor=Level.URGENT), Choice("no", "No"))
+    yes_no = (FlowChoice("yes", "Yes", floor=Level.URGENT), FlowChoice("no", "No"))
     return Flow(
         version="t",
         questions=(
-            Question("flag", "Flag?", yes_no, red_flag=True),
-            Question(
+            FlowQuestion("flag", "Flag?", yes_no, red_flag=True),
+            FlowQuestion(
                 "branch",
                 "Branch?",
-                (Choice("skip", "Skip", goto="last"), Choice("ask", "Ask")),
+                (FlowChoice("skip", "Skip", goto="last"), FlowChoice("ask", "Ask")),
             ),
-            Question("middle", "Middle?", (Choice("a", "A"), Choice("b", "B"))),
-            Question("last", "Last?", (Choice("x", "X"), Choice("y", "Y"))),
+            FlowQuestion("middle", "Middle?", (FlowChoice("a", "A"), FlowChoice("b", "B"))),
+            FlowQuestion("last", "Last?", (FlowChoice("x", "X"), FlowChoice("y", "Y"))),
         ),
         rules=(
-            Rule("flag", Level.URGENT, "flag", {"flag": frozenset({"yes"})}, stop=True),
-            Rule("middle-b", Level.GP, "b", {"middle": frozenset({"b"})}),
+            FlowRule("flag", Level.URGENT, "flag", {"flag": frozenset({"yes"})}, stop=True),
+            FlowRule("middle-b", Level.GP, "b", {"middle": frozenset({"b"})}),
         ),
         dispositions={
-            level: Disposition(
+            level: FlowDisposition(
                 level, level.value, f"<p>{level}</p>", label=level.value, summary=level.value
             )
             for level in Level
@@ -354,14 +354,14 @@ def with_question(flow: Flow, index: int, **changes: object) -> Flow:
 def test_validator_finds_a_loop() -> None:
     flow = tiny_flow()
     middle = flow.questions[2]
-    looping = (Choice("a", "A", goto="branch"), middle.choices[1])
+    looping = (FlowChoice("a", "A", goto="branch"), middle.choices[1])
     problems = validate(with_question(flow, 2, choices=looping))
     assert any("loop" in p for p in problems)
 
 
 def test_validator_finds_an_unreachable_question() -> None:
     flow = tiny_flow()
-    always_skip = (Choice("skip", "Skip", goto="last"), Choice("ask", "Ask", goto="last"))
+    always_skip = (FlowChoice("skip", "Skip", goto="last"), FlowChoice("ask", "Ask", goto="last"))
     problems = validate(with_question(flow, 1, choices=always_skip))
     assert "Question 'middle' can never be reached." in problems
 
@@ -374,14 +374,14 @@ def test_validator_finds_a_red_flag_answer_without_its_level() -> None:
 
 def test_validator_finds_a_red_flag_answer_that_leads_too_low() -> None:
     flow = tiny_flow()
-    low = Rule("flag", Level.GP, "flag", {"flag": frozenset({"yes"})})
+    low = FlowRule("flag", Level.GP, "flag", {"flag": frozenset({"yes"})})
     problems = validate(replace(flow, rules=(low, flow.rules[1])))
     assert any("flag:yes must lead to at least 'urgent'" in p for p in problems)
 
 
 def test_validator_refuses_an_early_stop_before_a_more_serious_question() -> None:
     flow = tiny_flow()
-    serious = Rule("last-x", Level.EMERGENCY, "x", {"last": frozenset({"x"})})
+    serious = FlowRule("last-x", Level.EMERGENCY, "x", {"last": frozenset({"x"})})
     problems = validate(replace(flow, rules=(*flow.rules, serious)))
     assert any("ask the more serious signs first" in p for p in problems)
 
@@ -393,7 +393,9 @@ def test_validator_wants_red_flags_first() -> None:
 
 def test_validator_finds_a_rule_that_can_never_apply() -> None:
     flow = tiny_flow()
-    dead = Rule("dead", Level.GP, "d", {"branch": frozenset({"skip"}), "middle": frozenset({"a"})})
+    dead = FlowRule(
+        "dead", Level.GP, "d", {"branch": frozenset({"skip"}), "middle": frozenset({"a"})}
+    )
     problems = validate(replace(flow, rules=(*flow.rules, dead)))
     assert any("Rule 'dead' can never apply" in p for p in problems)
 
@@ -404,7 +406,7 @@ def test_validator_finds_missing_dispositions_and_bad_names() -> None:
     assert "Disposition 'emergency' is not defined." in validate(broken)
     renamed = with_question(flow, 3, slug="result")
     assert any("kept for the check's own pages" in p for p in validate(renamed))
-    unknown = with_question(flow, 1, choices=(Choice("skip", "Skip", goto="nowhere"),) * 1)
+    unknown = with_question(flow, 1, choices=(FlowChoice("skip", "Skip", goto="nowhere"),) * 1)
     assert any("unknown question 'nowhere'" in p for p in validate(unknown))
 
 
@@ -453,7 +455,7 @@ def test_any_answers_end_in_a_disposition_never_below_a_red_flag(
 
 def test_a_stopping_rule_cannot_hide_a_more_serious_one_on_the_same_answer() -> None:
     flow = tiny_flow()
-    serious = Rule("flag-serious", Level.EMERGENCY, "serious", {"flag": frozenset({"yes"})})
+    serious = FlowRule("flag-serious", Level.EMERGENCY, "serious", {"flag": frozenset({"yes"})})
     # The urgent stopping rule comes first in order; the emergency one must still count.
     result = outcome(replace(flow, rules=(*flow.rules, serious)), {"flag": ["yes"]})
     assert result.level == Level.EMERGENCY
@@ -463,20 +465,20 @@ def test_a_stopping_rule_cannot_hide_a_more_serious_one_on_the_same_answer() -> 
 def test_validator_refuses_a_jump_over_a_red_flag() -> None:
     flow = tiny_flow()
     flags = (
-        Question(
+        FlowQuestion(
             "flag",
             "Flag?",
-            (Choice("yes", "Yes", floor=Level.URGENT), Choice("no", "No", goto="last")),
+            (FlowChoice("yes", "Yes", floor=Level.URGENT), FlowChoice("no", "No", goto="last")),
             red_flag=True,
         ),
-        Question(
+        FlowQuestion(
             "second-flag",
             "Another?",
-            (Choice("yes", "Yes", floor=Level.GP), Choice("no", "No")),
+            (FlowChoice("yes", "Yes", floor=Level.GP), FlowChoice("no", "No")),
             red_flag=True,
         ),
     )
-    second = Rule("second", Level.GP, "s", {"second-flag": frozenset({"yes"})})
+    second = FlowRule("second", Level.GP, "s", {"second-flag": frozenset({"yes"})})
     jumping = replace(flow, questions=(*flags, *flow.questions[1:]), rules=(*flow.rules, second))
     problems = validate(jumping)
     expected = "Choice flag:no jumps over red-flag question 'second-flag'"
@@ -486,7 +488,9 @@ def test_validator_refuses_a_jump_over_a_red_flag() -> None:
 def test_validator_ties_red_flag_questions_to_their_pages_level() -> None:
     flow = with_question(tiny_flow(), 0, flag_level=Level.EMERGENCY)
     assert any("its red flag page says it needs 'emergency'" in p for p in validate(flow))
-    no_floor = with_question(tiny_flow(), 0, choices=(Choice("yes", "Yes"), Choice("no", "No")))
+    no_floor = with_question(
+        tiny_flow(), 0, choices=(FlowChoice("yes", "Yes"), FlowChoice("no", "No"))
+    )
     assert "Red-flag question 'flag' has no answer with a level of care." in validate(no_floor)
 
 
@@ -500,24 +504,24 @@ def test_each_seeded_red_flag_question_reaches_its_pages_level(seeded_flow: Flow
 
 def test_validator_wants_a_level_on_every_warning_sign_answer_but_no() -> None:
     flow = tiny_flow()
-    choices = (*flow.questions[0].choices, Choice("cancer", "Cancer"))
+    choices = (*flow.questions[0].choices, FlowChoice("cancer", "Cancer"))
     problems = validate(with_question(flow, 0, choices=choices))
     assert any("has answers with no level of care (no, cancer)" in p for p in problems)
 
 
 def test_validator_wants_an_unticked_risk_factor_to_be_none_of_these() -> None:
     flow = tiny_flow()
-    choices = (Choice("yes", "Yes", floor=Level.URGENT), Choice("none", "None of these"))
+    choices = (FlowChoice("yes", "Yes", floor=Level.URGENT), FlowChoice("none", "None of these"))
     problems = validate(with_question(flow, 0, choices=choices, multiple=True))
     assert any("flag:none has no level of care" in p for p in problems)
-    exclusive = (choices[0], Choice("none", "None of these", exclusive=True))
+    exclusive = (choices[0], FlowChoice("none", "None of these", exclusive=True))
     assert validate(with_question(flow, 0, choices=exclusive, multiple=True)) == []
 
 
 def test_validator_wants_not_sure_to_err_toward_care() -> None:
     flow = tiny_flow()
-    choices = (*flow.questions[0].choices, Choice("not-sure", "Not sure", floor=Level.GP))
-    extra = Rule("flag-unsure", Level.GP, "u", {"flag": frozenset({"not-sure"})})
+    choices = (*flow.questions[0].choices, FlowChoice("not-sure", "Not sure", floor=Level.GP))
+    extra = FlowRule("flag-unsure", Level.GP, "u", {"flag": frozenset({"not-sure"})})
     changed = replace(with_question(flow, 0, choices=choices), rules=(*flow.rules, extra))
     assert "Answer flag:not-sure must lead to at least 'urgent': when a person is not sure, " \
         "the check errs toward care." in validate(changed)  # fmt: skip
@@ -525,7 +529,7 @@ def test_validator_wants_not_sure_to_err_toward_care() -> None:
 
 def test_validator_refuses_a_rule_that_stops_at_self_care() -> None:
     flow = tiny_flow()
-    quiet = Rule("quiet", Level.SELF_CARE, "q", {"middle": frozenset({"a"})}, stop=True)
+    quiet = FlowRule("quiet", Level.SELF_CARE, "q", {"middle": frozenset({"a"})}, stop=True)
     problems = validate(replace(flow, rules=(*flow.rules, quiet)))
     assert any("Rule 'quiet' stops the check at self-care" in p for p in problems)
 
@@ -536,11 +540,11 @@ def test_validator_refuses_a_way_to_the_end_that_skips_a_warning_sign() -> None:
     questions = (
         flow.questions[0],
         replace(flow.questions[2], slug="flag2", red_flag=True, choices=flow.questions[0].choices),
-        replace(flow.questions[1], choices=(Choice("skip", "Skip"), Choice("ask", "Ask"))),
+        replace(flow.questions[1], choices=(FlowChoice("skip", "Skip"), FlowChoice("ask", "Ask"))),
         flow.questions[3],
     )
-    jump = (Choice("yes", "Yes", floor=Level.URGENT), Choice("no", "No", goto="branch"))
+    jump = (FlowChoice("yes", "Yes", floor=Level.URGENT), FlowChoice("no", "No", goto="branch"))
     skipping = replace(questions[0], choices=jump)
-    rules = (*flow.rules[:1], Rule("flag2", Level.URGENT, "f", {"flag2": frozenset({"yes"})}))
+    rules = (*flow.rules[:1], FlowRule("flag2", Level.URGENT, "f", {"flag2": frozenset({"yes"})}))
     problems = validate(replace(flow, questions=(skipping, *questions[1:]), rules=rules))
     assert any("without asking flag2" in p for p in problems), problems

@@ -524,7 +524,7 @@ def test_a_flow_with_a_level_not_fully_worded_cannot_be_published(
 ) -> None:
     from dataclasses import replace
 
-    from backcare.triage.checks import validate
+    from backcare.triage.validation import validate
 
     flow, _ = published
     gp = replace(flow.dispositions[Level.GP], summary=" ")

@@ -16,7 +16,7 @@ def keep_days() -> int:
 
 
 def outcome_path() -> str:
-    return reverse("check:result")
+    return reverse("checker:result")
 
 
 def valid(page: str, outcome: str) -> bool:

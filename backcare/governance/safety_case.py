@@ -19,12 +19,12 @@ from django.utils import timezone
 
 from backcare.articles.models import RedFlag
 from backcare.core.placeholders import fill
-from backcare.triage import checks, engine
+from backcare.triage import engine, validation
 from backcare.triage.flows import working_cases
 from backcare.triage.models import FlowReviewRequest, FlowVersion
 
 # What each of the validator's checks proves about every flow it lets through. A test
-# holds this list equal to the checks in triage/checks.py, so a new check must be named.
+# holds this list equal to the checks in triage/validation.py, so a new check must be named.
 PROVEN: dict[str, str] = {
     "_check_dispositions": "All four outcomes (emergency, urgent, see a doctor, self-care) "
     "are defined.",
@@ -87,16 +87,16 @@ class Proof:
 
 @dataclass
 class Hazard:
-    question: engine.Question
+    question: engine.FlowQuestion
     kind: str  # "warning sign" or "risk factor"
     harm: str
-    raising: list[tuple[engine.Choice, str]]  # answers that raise care, and how far
-    rules: list[engine.Rule]
+    raising: list[tuple[engine.FlowChoice, str]]  # answers that raise care, and how far
+    rules: list[engine.FlowRule]
     proofs: list[Proof]
     page: RedFlag | None
     # On a tick-box question ("Do you have any of these?") each ticked sign is its own
     # hazard, with its own rules, cases and page.
-    choice: engine.Choice | None = None
+    choice: engine.FlowChoice | None = None
 
     @property
     def name(self) -> str:
@@ -142,7 +142,7 @@ def fired_rules(flow: engine.Flow, outcome: engine.Outcome) -> set[str]:
     return {rule.slug for rule in flow.rules if rule.applies(answers)}
 
 
-def red_flag_for(question: engine.Question) -> RedFlag | None:
+def red_flag_for(question: engine.FlowQuestion) -> RedFlag | None:
     if not question.info_url:
         return None
     try:
@@ -170,10 +170,10 @@ def red_flag_named(*slugs: str) -> RedFlag | None:
 
 
 def raising_answers(
-    question: engine.Question, rules: list[engine.Rule]
-) -> list[tuple[engine.Choice, str]]:
+    question: engine.FlowQuestion, rules: list[engine.FlowRule]
+) -> list[tuple[engine.FlowChoice, str]]:
     """The answers that raise the level of care, each with the highest level it leads to."""
-    raising: dict[str, tuple[engine.Choice, engine.Level]] = {}
+    raising: dict[str, tuple[engine.FlowChoice, engine.Level]] = {}
     for choice in question.choices:
         if choice.floor:
             raising[choice.value] = (choice, choice.floor)
@@ -194,13 +194,13 @@ def raising_answers(
 
 
 def hazard(
-    question: engine.Question,
-    raising: list[tuple[engine.Choice, str]],
-    rules: list[engine.Rule],
+    question: engine.FlowQuestion,
+    raising: list[tuple[engine.FlowChoice, str]],
+    rules: list[engine.FlowRule],
     page: RedFlag | None,
     proofs: list[Proof],
     fired: dict[str, set[str]],
-    choice: engine.Choice | None = None,
+    choice: engine.FlowChoice | None = None,
 ) -> Hazard:
     slugs = {r.slug for r in rules}
     harm = harm_if_missed(page)
@@ -262,7 +262,7 @@ def build(version: FlowVersion | None = None) -> SafetyCaseData | None:
         hazards=hazards,
         proofs=proofs,
         history=history(),
-        problems=checks.validate(flow),
+        problems=validation.validate(flow),
     )
 
 

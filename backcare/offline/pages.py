@@ -91,7 +91,7 @@ def never_cached() -> list[str]:
     """Address prefixes the service worker must never store: the symptom checker (its
     questions, answers and outcomes), editors' previews, the admin, and itself."""
     return [
-        reverse("check:start"),
+        reverse("checker:start"),
         "/preview/",
         "/" + settings.BACKCARE_ADMIN_PATH,
         reverse("healthz"),

@@ -22,9 +22,9 @@ from .engine import Level, Outcome, evaluate
 from .flows import (
     FlowNotSafe,
     build_working_flow,
-    check_flow,
     flow_state,
     publish_working_flow,
+    validate_flow,
     working_cases,
 )
 from .models import Choice, Disposition, FlowReviewRequest, FlowVersion, Question, Rule, TriageCase
@@ -48,7 +48,7 @@ class TriageAdmin[M: Versioned](HistoryAdminMixin[M], admin.ModelAdmin[M]):
 
 
 def report_on_flow(request: HttpRequest) -> None:
-    report = check_flow(build_working_flow(), working_cases())
+    report = validate_flow(build_working_flow(), working_cases())
     url = reverse("admin:triage_flowversion_changelist")
     if report.ok:
         messages.success(

@@ -40,7 +40,7 @@ from backcare.articles.models import CareLevel, RedFlag, Status, all_published_p
 from backcare.contentfiles.files import ContentError, read_markdown, read_yaml
 from backcare.core.placeholders import fill, placeholders
 
-from .engine import Disposition, Flow, Level
+from .engine import Flow, FlowDisposition, Level
 from .flows import published_flow
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class Sign:
 # Used only when neither the published copy nor the reviewed files can be read: never the
 # words a reviewer signed off, but never a page without a way to get help either.
 LAST_RESORT = {
-    level: Disposition(
+    level: FlowDisposition(
         level=level,
         label="Get help",
         title="Get medical help",
@@ -93,7 +93,7 @@ def care_levels() -> dict[str, Care]:
     memo = _memo
     if memo is not None and memo[0] == (key, local):
         return memo[1]
-    found: dict[Level, Disposition] = dict(flow.dispositions) if flow else {}
+    found: dict[Level, FlowDisposition] = dict(flow.dispositions) if flow else {}
     missing = [level for level in Level if not _complete(found.get(level))]
     if missing:
         names = ", ".join(level.value for level in missing)
@@ -145,7 +145,7 @@ def content_dir() -> Path:
     return Path(settings.BACKCARE_CONTENT_DIR)
 
 
-def dispositions_from_files() -> dict[Level, Disposition]:
+def dispositions_from_files() -> dict[Level, FlowDisposition]:
     return _dispositions_in(content_dir())
 
 
@@ -154,13 +154,13 @@ def signs_from_files() -> tuple[Sign, ...]:
 
 
 @cache
-def _dispositions_in(folder: Path) -> dict[Level, Disposition]:
-    found: dict[Level, Disposition] = {}
+def _dispositions_in(folder: Path) -> dict[Level, FlowDisposition]:
+    found: dict[Level, FlowDisposition] = {}
     for path in sorted((folder / "triage" / "dispositions").glob("*.yaml")):
         try:
             raw = read_yaml(path)
             level = Level(raw["level"])
-            found[level] = Disposition(
+            found[level] = FlowDisposition(
                 level=level,
                 title=str(raw.get("title") or ""),
                 label=str(raw.get("label") or ""),
@@ -245,13 +245,13 @@ def _published_or_none() -> Flow | None:
         return None
 
 
-def _complete(disposition: Disposition | None) -> bool:
+def _complete(disposition: FlowDisposition | None) -> bool:
     return disposition is not None and all(
         str(getattr(disposition, name)).strip() for name in WORDED
     )
 
 
-def _filled(d: Disposition) -> Care:
+def _filled(d: FlowDisposition) -> Care:
     return Care(
         level=d.level.value,
         label=fill(d.label),

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from .engine import Flow, Level, Outcome, Pending
 from .models import OutcomeCount, StopCount
-from .state import CheckState
+from .state import VisitState
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def take_one(place: Place) -> None:
     model._default_manager.filter(**keys, count__gt=0).update(count=F("count") - 1)
 
 
-def record(state: CheckState, flow: Flow, result: Pending | Outcome) -> None:
+def record(state: VisitState, flow: Flow, result: Pending | Outcome) -> None:
     """Move this check's count to where it now stands. The caller saves the session."""
     if not settings.BACKCARE_COUNT_CHECKS:
         return

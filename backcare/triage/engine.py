@@ -38,7 +38,7 @@ class Timing(StrEnum):
 
 
 @dataclass(frozen=True)
-class Choice:
+class FlowChoice:
     value: str
     label: str
     exclusive: bool = False  # "None of these": cannot be ticked with another
@@ -50,10 +50,10 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Question:
+class FlowQuestion:
     slug: str
     text: str
-    choices: tuple[Choice, ...]
+    choices: tuple[FlowChoice, ...]
     hint: str = ""
     multiple: bool = False
     red_flag: bool = False  # asked in the safety section, before anything else
@@ -62,12 +62,12 @@ class Question:
     # question must lead to at least this.
     flag_level: Level | None = None
 
-    def choice(self, value: str) -> Choice | None:
+    def choice(self, value: str) -> FlowChoice | None:
         return next((c for c in self.choices if c.value == value), None)
 
 
 @dataclass(frozen=True)
-class Rule:
+class FlowRule:
     slug: str
     level: Level
     reason: str  # "You told us ..."
@@ -86,7 +86,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Disposition:
+class FlowDisposition:
     level: Level
     title: str
     instruction_html: str
@@ -98,9 +98,9 @@ class Disposition:
 @dataclass(frozen=True)
 class Flow:
     version: str
-    questions: tuple[Question, ...]
-    rules: tuple[Rule, ...]
-    dispositions: Mapping[Level, Disposition]
+    questions: tuple[FlowQuestion, ...]
+    rules: tuple[FlowRule, ...]
+    dispositions: Mapping[Level, FlowDisposition]
     # Of the published data: with the version, names this flow even if a database
     # rebuild hands an old version number to new questions.
     checksum: str = ""
@@ -109,14 +109,14 @@ class Flow:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {q.slug: i for i, q in enumerate(self.questions)})
 
-    def question(self, slug: str) -> Question | None:
+    def question(self, slug: str) -> FlowQuestion | None:
         i = self._index.get(slug)
         return None if i is None else self.questions[i]
 
     def position(self, slug: str) -> int:
         return self._index[slug]
 
-    def next_after(self, question: Question, given: Sequence[str]) -> Question | None:
+    def next_after(self, question: FlowQuestion, given: Sequence[str]) -> FlowQuestion | None:
         if not question.multiple:
             choice = question.choice(given[0])
             if choice and choice.goto:
@@ -129,16 +129,16 @@ class Flow:
 class Pending:
     """The check is not finished: ask `question` next."""
 
-    question: Question
-    path: tuple[Question, ...]  # the questions answered so far, in order
+    question: FlowQuestion
+    path: tuple[FlowQuestion, ...]  # the questions answered so far, in order
 
 
 @dataclass(frozen=True)
 class Outcome:
-    disposition: Disposition
-    reasons: tuple[Rule, ...]  # the rules that set the level, most urgent first
-    path: tuple[Question, ...]
-    answers: Mapping[str, tuple[Choice, ...]]  # only answers on the path
+    disposition: FlowDisposition
+    reasons: tuple[FlowRule, ...]  # the rules that set the level, most urgent first
+    path: tuple[FlowQuestion, ...]
+    answers: Mapping[str, tuple[FlowChoice, ...]]  # only answers on the path
     stopped_early: bool
 
     @property
@@ -173,7 +173,7 @@ class Outcome:
         return tuple(dict.fromkeys(slugs))
 
 
-def valid_answer(given: Any, question: Question) -> TypeGuard[Sequence[str]]:
+def valid_answer(given: Any, question: FlowQuestion) -> TypeGuard[Sequence[str]]:
     """A well-formed answer to this question (anything else counts as unanswered)."""
     if not isinstance(given, (list, tuple)) or not given:
         return False
@@ -189,9 +189,9 @@ def valid_answer(given: Any, question: Question) -> TypeGuard[Sequence[str]]:
 
 def evaluate(flow: Flow, answers: Mapping[str, Any]) -> Pending | Outcome:
     """Walk the flow with these answers: the next question to ask, or the outcome."""
-    path: list[Question] = []
+    path: list[FlowQuestion] = []
     taken: dict[str, Sequence[str]] = {}
-    fired: list[Rule] = []
+    fired: list[FlowRule] = []
     question = flow.questions[0] if flow.questions else None
     while question is not None:
         given = answers.get(question.slug)
@@ -211,9 +211,9 @@ def evaluate(flow: Flow, answers: Mapping[str, Any]) -> Pending | Outcome:
 
 def _outcome(
     flow: Flow,
-    path: list[Question],
+    path: list[FlowQuestion],
     taken: Mapping[str, Sequence[str]],
-    fired: list[Rule],
+    fired: list[FlowRule],
     *,
     stopped_early: bool,
 ) -> Outcome:
@@ -291,7 +291,7 @@ def flow_from_data(data: Mapping[str, Any], version: str, checksum: str = "") ->
         version=version,
         checksum=checksum,
         questions=tuple(
-            Question(
+            FlowQuestion(
                 slug=q["slug"],
                 text=q["text"],
                 hint=q["hint"],
@@ -300,7 +300,7 @@ def flow_from_data(data: Mapping[str, Any], version: str, checksum: str = "") ->
                 info_url=q["info_url"],
                 flag_level=Level(q["flag_level"]) if q.get("flag_level") else None,
                 choices=tuple(
-                    Choice(
+                    FlowChoice(
                         value=c["value"],
                         label=c["label"],
                         exclusive=c["exclusive"],
@@ -316,7 +316,7 @@ def flow_from_data(data: Mapping[str, Any], version: str, checksum: str = "") ->
             for q in data["questions"]
         ),
         rules=tuple(
-            Rule(
+            FlowRule(
                 slug=r["slug"],
                 level=Level(r["level"]),
                 reason=r["reason"],
@@ -328,7 +328,7 @@ def flow_from_data(data: Mapping[str, Any], version: str, checksum: str = "") ->
             for r in data["rules"]
         ),
         dispositions={
-            Level(code): Disposition(level=Level(code), **d)
+            Level(code): FlowDisposition(level=Level(code), **d)
             for code, d in data["dispositions"].items()
         },
     )

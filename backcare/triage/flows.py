@@ -18,7 +18,6 @@ from backcare.articles.models import RedFlag
 from backcare.core.models import bump_content_version
 
 from . import engine
-from .checks import Case, CaseResult, run_cases, validate
 from .models import (
     Choice,
     Disposition,
@@ -28,6 +27,7 @@ from .models import (
     Rule,
     TriageCase,
 )
+from .validation import Case, CaseResult, run_cases, validate
 
 CACHE_KEY = "triage:published-flow"
 
@@ -41,7 +41,7 @@ def build_working_flow() -> engine.Flow:
     return engine.Flow(
         version="working",
         questions=tuple(
-            engine.Question(
+            engine.FlowQuestion(
                 slug=q.slug,
                 text=q.text,
                 hint=q.hint,
@@ -55,7 +55,7 @@ def build_working_flow() -> engine.Flow:
                 ),
                 flag_level=_care_level(q.explained_by),
                 choices=tuple(
-                    engine.Choice(
+                    engine.FlowChoice(
                         value=c.value,
                         label=c.label,
                         exclusive=c.exclusive,
@@ -71,7 +71,7 @@ def build_working_flow() -> engine.Flow:
             for q in questions
         ),
         rules=tuple(
-            engine.Rule(
+            engine.FlowRule(
                 slug=r.slug,
                 level=engine.Level(r.disposition.level),
                 reason=r.reason,
@@ -83,7 +83,7 @@ def build_working_flow() -> engine.Flow:
             for r in rules
         ),
         dispositions={
-            engine.Level(d.level): engine.Disposition(
+            engine.Level(d.level): engine.FlowDisposition(
                 level=engine.Level(d.level),
                 title=d.title,
                 instruction_html=render_markdown(d.instruction),
@@ -132,7 +132,7 @@ class FlowReport:
         return self.problems + [r.describe() for r in self.results if not r.passed]
 
 
-def check_flow(flow: engine.Flow, cases: list[Case]) -> FlowReport:
+def validate_flow(flow: engine.Flow, cases: list[Case]) -> FlowReport:
     problems = validate(flow)
     results = [] if problems else run_cases(flow, cases)
     return FlowReport(problems=problems, results=results)
@@ -151,7 +151,7 @@ def checksum(data: dict[str, object]) -> str:
 def publish_working_flow(user: User | None = None) -> FlowVersion | None:
     """Publish the working flow if it passes every check; None when nothing changed."""
     flow = build_working_flow()
-    report = check_flow(flow, working_cases())
+    report = validate_flow(flow, working_cases())
     if not report.ok:
         raise FlowNotSafe(report)
     data = engine.flow_to_data(flow)
@@ -244,6 +244,6 @@ def flow_state() -> FlowState:
     return FlowState(
         published=published,
         review=review,
-        report=check_flow(flow, working_cases()),
+        report=validate_flow(flow, working_cases()),
         checksum=digest,
     )

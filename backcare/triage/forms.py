@@ -3,13 +3,13 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from .engine import Question
+from .engine import FlowQuestion
 
 
 class AnswerForm(forms.Form):
     """One question's answer: radio buttons, or tick boxes when several may apply."""
 
-    def __init__(self, question: Question, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, question: FlowQuestion, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.question = question
         choices = [(c.value, c.label) for c in question.choices]

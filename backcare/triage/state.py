@@ -16,7 +16,7 @@ SESSION_KEY = "triage"
 
 
 @dataclass
-class CheckState:
+class VisitState:
     flow: int  # the published flow version the check began with
     answers: dict[str, list[str]] = field(default_factory=dict)
     confirmed: bool = False  # answers checked on the "check your answers" page
@@ -24,7 +24,7 @@ class CheckState:
     counted: list[Any] | None = None
 
 
-def load(session: SessionBase) -> CheckState | None:
+def load(session: SessionBase) -> VisitState | None:
     """The check in progress, or None when there is none or it cannot be read."""
     raw: Any = session.get(SESSION_KEY)
     if not isinstance(raw, dict):
@@ -43,7 +43,7 @@ def load(session: SessionBase) -> CheckState | None:
         if isinstance(values, list) and all(isinstance(v, str) for v in values)
     }
     counted = raw.get("counted")
-    return CheckState(
+    return VisitState(
         flow=flow,
         answers=clean,
         confirmed=confirmed,
@@ -57,7 +57,7 @@ def _valid_place(raw: Any) -> bool:
     return isinstance(raw[2], int) and all(isinstance(v, str) for v in raw[:2] + raw[3:])
 
 
-def save(session: SessionBase, state: CheckState) -> None:
+def save(session: SessionBase, state: VisitState) -> None:
     session[SESSION_KEY] = {
         "flow": state.flow,
         "answers": state.answers,

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "check"
+app_name = "checker"
 
 urlpatterns = [
     path("", views.start, name="start"),

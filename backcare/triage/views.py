@@ -23,8 +23,8 @@ from backcare.core.placeholders import fill
 from backcare.core.session_store import wipe_log
 
 from . import counting
-from . import state as check_state
-from .engine import Flow, Level, Outcome, Pending, Question, evaluate
+from . import state as visit_state
+from .engine import Flow, FlowQuestion, Level, Outcome, Pending, evaluate
 from .flows import published_flow
 from .forms import AnswerForm
 from .plan import Plan, build_plan
@@ -37,9 +37,9 @@ class SeeOther(HttpResponseRedirect):
 
 
 @dataclass
-class Check:
+class Visit:
     flow: Flow
-    state: check_state.CheckState
+    state: visit_state.VisitState
     result: Pending | Outcome
 
 
@@ -58,11 +58,11 @@ def render_check(
 
 
 def url(name: str) -> str:
-    return reverse(f"check:{name}")
+    return reverse(f"checker:{name}")
 
 
 def step_url(slug: str) -> str:
-    return reverse("check:step", kwargs={"slug": slug})
+    return reverse("checker:step", kwargs={"slug": slug})
 
 
 def next_url(result: Pending | Outcome) -> str:
@@ -83,10 +83,10 @@ def go_to(request: HtmxHttpRequest, to: str) -> HttpResponse:
     return SeeOther(to)
 
 
-def current_check(request: HtmxHttpRequest, flow: Flow | None = None) -> Check | HttpResponse:
+def current_visit(request: HtmxHttpRequest, flow: Flow | None = None) -> Visit | HttpResponse:
     """The visitor's check against the published flow (`flow`, when the caller has just
     looked it up: with Redis each look-up is a round trip)."""
-    state = check_state.load(request.session)
+    state = visit_state.load(request.session)
     at_least = state.flow if state else 0
     if flow is None or int(flow.version) < at_least:
         flow = published_flow(at_least=at_least)
@@ -96,14 +96,14 @@ def current_check(request: HtmxHttpRequest, flow: Flow | None = None) -> Check |
         messages.info(request, "Your answers have expired or were cleared, so please start again.")
         return SeeOther(url("start"))
     if state.flow != int(flow.version):
-        check_state.forget(request.session)
+        visit_state.forget(request.session)
         messages.warning(
             request,
             "We have updated the questions since you started, so please start again. "
             "Sorry for the trouble.",
         )
         return SeeOther(url("start"))
-    return Check(flow, state, evaluate(flow, state.answers))
+    return Visit(flow, state, evaluate(flow, state.answers))
 
 
 def progress(flow: Flow, result: Pending | Outcome, slug: str) -> dict[str, int]:
@@ -129,12 +129,12 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     if flow is None:
         return render_check(request, "triage/unavailable.html", {}, status=503)
     if request.method == "POST":
-        new = check_state.CheckState(flow=int(flow.version))
+        new = visit_state.VisitState(flow=int(flow.version))
         counting.record(new, flow, evaluate(flow, new.answers))
-        check_state.save(request.session, new)
-        check_state.now_and_then_delete_expired()
+        visit_state.save(request.session, new)
+        visit_state.now_and_then_delete_expired()
         return SeeOther(step_url(flow.questions[0].slug))
-    in_progress = check_state.load(request.session)
+    in_progress = visit_state.load(request.session)
     resume = None
     if in_progress and in_progress.flow == int(flow.version) and in_progress.answers:
         resume = next_url(evaluate(flow, in_progress.answers))
@@ -155,13 +155,13 @@ def step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     flow = published_flow()
     if flow is not None and flow.question(slug) is None:
         return render_check(request, "triage/not_found.html", {}, status=404)
-    check = current_check(request, flow)
-    if not isinstance(check, Check):
-        return check
-    question = check.flow.question(slug)
+    visit = current_visit(request, flow)
+    if not isinstance(visit, Visit):
+        return visit
+    question = visit.flow.question(slug)
     if question is None:
         return render_check(request, "triage/not_found.html", {}, status=404)
-    result = check.result
+    result = visit.result
     on_path = slug in {q.slug for q in result.path}
     is_next = isinstance(result, Pending) and result.question.slug == slug
     if not (on_path or is_next):
@@ -171,23 +171,27 @@ def step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         form = AnswerForm(question, request.POST)
         if form.is_valid():
-            check.state.answers[slug] = form.values()
-            check.state.confirmed = False
-            moved_on = evaluate(check.flow, check.state.answers)
-            counting.record(check.state, check.flow, moved_on)
-            check_state.save(request.session, check.state)
+            visit.state.answers[slug] = form.values()
+            visit.state.confirmed = False
+            moved_on = evaluate(visit.flow, visit.state.answers)
+            counting.record(visit.state, visit.flow, moved_on)
+            visit_state.save(request.session, visit.state)
             return go_to(request, next_url(moved_on))
-        return render_step(request, check, question, form, status=422)
-    form = AnswerForm(question, initial={"answer": check.state.answers.get(slug)})
-    return render_step(request, check, question, form)
+        return render_step(request, visit, question, form, status=422)
+    form = AnswerForm(question, initial={"answer": visit.state.answers.get(slug)})
+    return render_step(request, visit, question, form)
 
 
 def render_step(
-    request: HtmxHttpRequest, check: Check, question: Question, form: AnswerForm, status: int = 200
+    request: HtmxHttpRequest,
+    visit: Visit,
+    question: FlowQuestion,
+    form: AnswerForm,
+    status: int = 200,
 ) -> HttpResponse:
     slug = question.slug
     selected = set(form["answer"].value() or [])
-    number = progress(check.flow, check.result, slug)
+    number = progress(visit.flow, visit.result, slug)
     error = "Error: " if status == 422 else ""
     context = {
         "title": f"{error}Question {number['number']}: {fill(question.text)}",
@@ -196,7 +200,7 @@ def render_step(
         "form": form,
         "selected": selected,
         "progress": number,
-        "back_url": back_url(check.result, slug),
+        "back_url": back_url(visit.result, slug),
     }
     response = render_check(request, "triage/step.html", context, status=status)
     if status == 422:
@@ -208,16 +212,16 @@ def render_step(
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 def answers(request: HtmxHttpRequest) -> HttpResponse:
-    check = current_check(request)
-    if not isinstance(check, Check):
-        return check
-    result = check.result
+    visit = current_visit(request)
+    if not isinstance(visit, Visit):
+        return visit
+    result = visit.result
     if not isinstance(result, Outcome) or result.level == Level.EMERGENCY:
         return SeeOther(next_url(result))
     if request.method == "POST":
-        check.state.confirmed = True
-        counting.record(check.state, check.flow, result)
-        check_state.save(request.session, check.state)
+        visit.state.confirmed = True
+        counting.record(visit.state, visit.flow, result)
+        visit_state.save(request.session, visit.state)
         return go_to(request, url("result"))
     rows = [
         {"question": q, "labels": [c.label for c in result.answers[q.slug]]} for q in result.path
@@ -228,13 +232,13 @@ def answers(request: HtmxHttpRequest) -> HttpResponse:
 
 def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
     """The outcome of a finished, confirmed check; otherwise where to go instead."""
-    check = current_check(request)
-    if not isinstance(check, Check):
-        return check
-    result = check.result
+    visit = current_visit(request)
+    if not isinstance(visit, Visit):
+        return visit
+    result = visit.result
     if not isinstance(result, Outcome):
         return SeeOther(next_url(result))
-    if result.level != Level.EMERGENCY and not check.state.confirmed:
+    if result.level != Level.EMERGENCY and not visit.state.confirmed:
         return SeeOther(url("answers"))
     return result
 
@@ -282,7 +286,7 @@ def plan_text(request: HtmxHttpRequest) -> HttpResponse:
 def where_you_were(request: HtmxHttpRequest) -> str:
     """The step a visitor was on, for "No, go back" on a confirm page."""
     flow = published_flow()
-    state = check_state.load(request.session)
+    state = visit_state.load(request.session)
     if flow is None or state is None or state.flow != int(flow.version) or not state.answers:
         return url("start")
     return next_url(evaluate(flow, state.answers))
@@ -306,13 +310,13 @@ def restart(request: HtmxHttpRequest) -> HttpResponse:
     """Start again: forget the answers and go to the first question (GET asks first)."""
     if request.method == "GET":
         return confirm(request, "restart")
-    check_state.forget(request.session)
+    visit_state.forget(request.session)
     flow = published_flow()
     if flow is None:
         return SeeOther(url("start"))
-    new = check_state.CheckState(flow=int(flow.version))
+    new = visit_state.VisitState(flow=int(flow.version))
     counting.record(new, flow, evaluate(flow, new.answers))
-    check_state.save(request.session, new)
+    visit_state.save(request.session, new)
     return SeeOther(step_url(flow.questions[0].slug))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .engine import Flow, Level, Outcome, Question, evaluate
+from .engine import Flow, FlowQuestion, Level, Outcome, evaluate
 
 # Step names the check's own pages use; a question may not take one.
 RESERVED_SLUGS = frozenset({"start", "answers", "result", "clear", "restart", "plan"})
@@ -78,7 +78,7 @@ def _check_questions(flow: Flow) -> list[str]:
     return problems
 
 
-def _successors(flow: Flow, question: Question) -> set[str]:
+def _successors(flow: Flow, question: FlowQuestion) -> set[str]:
     i = flow.position(question.slug)
     following = {flow.questions[i + 1].slug} if i + 1 < len(flow.questions) else set()
     if question.multiple:
@@ -126,7 +126,7 @@ def _check_rules(flow: Flow) -> list[str]:
     return problems
 
 
-def _reachable_after(flow: Flow, question: Question, values: Iterable[str]) -> set[str]:
+def _reachable_after(flow: Flow, question: FlowQuestion, values: Iterable[str]) -> set[str]:
     """Questions that can follow `question` once one of `values` is given."""
     i = flow.position(question.slug)
     todo: list[str] = []

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backcare.triage.flows import build_working_flow, check_flow, published_flow, working_cases
+from backcare.triage.flows import build_working_flow, published_flow, validate_flow, working_cases
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             label = f"published flow version {flow.version}"
         else:
             flow, label = build_working_flow(), "working flow"
-        report = check_flow(flow, working_cases())
+        report = validate_flow(flow, working_cases())
         self.stdout.write(
             f"Checking the {label}: {len(flow.questions)} questions, {len(flow.rules)} rules"
         )
