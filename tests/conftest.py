@@ -214,6 +214,7 @@ def empty_cache() -> Iterator[None]:
     with none."""
     from django.core.cache import caches
 
+    from backcare.articles.models import forget_published_pages
     from backcare.articles.search import forget_index
 
     # The search index is keyed on the content version, which starts again in each
@@ -221,10 +222,12 @@ def empty_cache() -> Iterator[None]:
     for alias in ("default", "pages"):
         caches[alias].clear()
     forget_index()
+    forget_published_pages()
     yield
     for alias in ("default", "pages"):
         caches[alias].clear()
     forget_index()
+    forget_published_pages()
 
 
 def make_staff(django_user_model: Any, username: str, group: str) -> Any:

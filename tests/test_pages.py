@@ -292,3 +292,24 @@ def test_made_up_query_strings_are_not_cached(client: Client, content: LoadRepor
     client.get("/search/", {"q": "heat"})  # searches are not cached either
     client.get("/")
     assert len(caches["pages"]._cache) == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_published_pages_are_read_once_per_content_version(
+    content_snapshot: Any, django_assert_num_queries: Any
+) -> None:
+    from backcare.articles.models import Remedy, all_published_pages
+
+    content_snapshot.restore()
+    first = all_published_pages()
+    with django_assert_num_queries(1):  # only the content version
+        again = all_published_pages()
+    assert [page.slug for page in again] == [page.slug for page in first]
+    again.clear()  # a caller's list is its own
+    assert len(all_published_pages()) == len(first)
+    remedy = Remedy.objects.published().get(slug="cold-therapy")
+    remedy.title = "Cold packs, retitled"
+    remedy.publish()
+    remedy.save()
+    titles = {page.title for page in all_published_pages([Remedy])}
+    assert "Cold packs, retitled" in titles

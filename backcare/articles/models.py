@@ -17,12 +17,12 @@ from typing import Any, ClassVar, Self
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from backcare.core.models import Versioned
+from backcare.core.models import Versioned, current_content_version
 from backcare.core.placeholders import fill
 
 from . import synonyms
@@ -456,8 +456,37 @@ CONTENT_MODELS: tuple[type[ContentItem], ...] = (
 ALL_CONTENT_MODELS: tuple[type[ContentItem], ...] = (*CONTENT_MODELS, SearchWords)
 
 
+# What all_published_pages() read, per process: {kinds: (content version, pages)}.
+_published: dict[tuple[str, ...], tuple[int, tuple[ContentItem, ...]]] = {}
+
+
 def all_published_pages(kinds: Iterable[type[ContentItem]] = CONTENT_MODELS) -> list[ContentItem]:
-    """What the public sees of these kinds (all by default), fetched in one query."""
+    """What the public sees of these kinds (all by default).
+
+    Kept in this process until the content version changes (any saved change to content
+    bumps it, in every process): the outcome page lists every page to pick a plan from,
+    and decoding each one's published copy was a third of its cost. Callers get their own
+    list; the pages in it are shared, so they are read, never changed."""
+    models_ = tuple(kinds)
+    if connection.in_atomic_block:
+        # Inside a transaction what is read may yet be rolled back, and the version with it.
+        return _read_published_pages(models_)
+    names = tuple(model.__name__ for model in models_)
+    version = current_content_version()
+    kept = _published.get(names)
+    if kept is None or kept[0] != version:
+        kept = (version, tuple(_read_published_pages(models_)))
+        _published[names] = kept
+    return list(kept[1])
+
+
+def forget_published_pages() -> None:
+    """Drop what all_published_pages() kept (tests start each with a fresh database)."""
+    _published.clear()
+
+
+def _read_published_pages(kinds: Iterable[type[ContentItem]]) -> list[ContentItem]:
+    """What the public sees of these kinds, fetched in one query."""
     by_name = {model.__name__: model for model in kinds}
     first, *rest = [
         model.objects.published()
