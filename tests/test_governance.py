@@ -125,7 +125,8 @@ def test_manage_py_safety_case_writes_the_markdown(content: LoadReport, tmp_path
     target = tmp_path / "case.md"
     out = StringIO()
     call_command("safety_case", "--output", str(target), stdout=out)
-    assert "Wrote the safety case of flow version 1" in out.getvalue()
+    version = FlowVersion.objects.get()  # its number is not 1 on PostgreSQL after other tests
+    assert f"Wrote the safety case of flow version {version.pk}" in out.getvalue()
     text = target.read_text()
     assert text.startswith("# Clinical safety case")
 
@@ -197,7 +198,7 @@ def test_the_outcomes_page_shows_a_chart_and_a_table_and_hides_small_numbers(
     assert ">37<" in table and ">8<" in table
     assert "Do you have any of these as well as the back pain?" in html  # where checks stopped
     assert ">6<" in html
-    assert "Version 1 published" in html
+    assert f"Version {version.pk} published" in html  # PostgreSQL does not reuse ids
 
 
 def test_only_clinical_reviewers_see_the_outcome_counts(content: LoadReport, editor: Any) -> None:

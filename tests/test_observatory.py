@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from backcare.articles.models import Remedy
 from backcare.contentfiles.loader import LoadReport
 
 from .observatory import score
@@ -77,7 +78,11 @@ def test_every_response_type_scores_a_plus(
     )
     staff.force_login(editor)
     responses["admin index"] = staff.get("/admin/", secure=True)
-    responses["admin change page"] = staff.get("/admin/articles/remedy/1/change/", secure=True)
+    remedy = Remedy.objects.order_by("pk").first()
+    assert remedy is not None
+    responses["admin change page"] = staff.get(
+        f"/admin/articles/remedy/{remedy.pk}/change/", secure=True
+    )
     for response in responses.values():
         if response.streaming:
             response.close()
