@@ -7,14 +7,19 @@ COST_REDIS_URL for the Redis cache and session copy), runs under the production 
 Django's test client, in CPU time (time.process_time), N requests of each of:
   - the htmx step: GET of the next question with HX-Request, in a session holding two
     answers (what `make bench` times);
-  - the home page and an article, as a first-time visitor (no session cookie).
+  - the home page, an article and a search, as a first-time visitor (no session cookie);
+  - the outcome page of a check answered calmly to self-care and confirmed.
 It prints the median over ROUNDS rounds of the CPU milliseconds per request. The test
 client's own work is in every figure, so compare figures with each other, not with wrk.
+With PROFILE set to part of a name (`PROFILE=search`), it profiles that request instead
+and prints the 40 functions with the most cumulative and own time.
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import secrets
 import statistics
 import sys
@@ -41,7 +46,8 @@ os.environ.update(
     SECRET_KEY=secrets.token_urlsafe(50),
     ALLOWED_HOSTS="testserver",
 )
-ARTICLE = "/relief/cold-therapy/"  # as in scripts/bench.py
+ARTICLE = "/relief/cold-therapy/"  # as in scripts/bench/config.py
+SEARCH = "/search/?q=cant+feel+my+bum+after+lifting+paracetmol"
 
 
 def need(ok: object, what: str) -> None:
@@ -58,7 +64,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
 
-    from tests.checker import calm_choice
+    from tests.checker import calm_choice, walk
 
     settings.STATIC_ROOT = STATIC
     if not (STATIC / "staticfiles.json").exists():
@@ -90,6 +96,8 @@ def main() -> None:
         raise SystemExit("step_cost: the check ended within two answers")
     step = f"/check/{pending.question.slug}/"
     visitor = Client()
+    finished = Client()
+    walk(finished)
 
     def htmx_step() -> object:
         return checker.get(step, headers={"HX-Request": "true"})
@@ -100,10 +108,18 @@ def main() -> None:
     def article() -> object:
         return visitor.get(ARTICLE)
 
+    def search() -> object:
+        return visitor.get(SEARCH)
+
+    def outcome() -> object:
+        return finished.get("/check/result/")
+
     targets: dict[str, Callable[[], object]] = {
         f"htmx step {step}": htmx_step,
         "home page /": home,
         f"article {ARTICLE}": article,
+        "search": search,
+        "outcome /check/result/": outcome,
     }
     for name, fetch in targets.items():  # warm up, and check each answers as it should
         response: Any = fetch()
@@ -113,6 +129,9 @@ def main() -> None:
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    if wanted := os.environ.get("PROFILE"):
+        profile(next(f for name, f in targets.items() if wanted in name), n)
+        return
     figures: dict[str, list[float]] = {name: [] for name in targets}
     for _ in range(rounds):
         for name, fetch in targets.items():
@@ -127,6 +146,19 @@ def main() -> None:
             f"  {name:<40} median {statistics.median(ms):.3f}, least {min(ms):.3f}, "
             f"most {max(ms):.3f} ms CPU per request"
         )
+
+
+def profile(fetch: Callable[[], object], n: int) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(n):
+        fetch()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(40)
+    if callers := os.environ.get("CALLERS"):
+        stats.print_callers(callers)
 
 
 if __name__ == "__main__":

@@ -4,14 +4,19 @@ full links, each exercise's steps and when to stop) and says how to keep it."""
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from backcare.articles.models import Exercise
+from backcare.articles.models import Exercise, all_published_pages
 from backcare.contentfiles.loader import LoadReport
+from backcare.triage.engine import Outcome, evaluate
+from backcare.triage.flows import published_flow
+from backcare.triage.plan import build_plan
+from backcare.triage.views import plan_texts
 
-from .test_triage_views import SELF_CARE, result_page
+from .test_triage_views import RED_FLAGS, SELF_CARE, result_page, with_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +91,32 @@ def test_the_plan_uses_the_public_address_when_one_is_set(started: Client, setti
     assert 'href="https://backcare.example.org/relief/cold-therapy/"' in page
     text = started.get("/check/result/plan.txt").content.decode()
     assert "https://backcare.example.org/exercises/pelvic-tilt/" in text
+
+
+@pytest.mark.parametrize("kind", ["self-care", "gp", "urgent", "emergency"])
+def test_the_plans_three_parts_make_the_whole_plan_text(started: Client, kind: str) -> None:
+    """The page makes the download and the kept copy from three parts of plan.txt: put
+    back together they must be exactly the template rendered whole, to the last newline."""
+    answers = {
+        "self-care": SELF_CARE,
+        "gp": with_answers(when_started=["4-to-7-days"], getting_better=["same"]),
+        "urgent": [*SELF_CARE[:3], ("other-signs", ["fever"])],
+        "emergency": [(RED_FLAGS[0], ["yes"])],
+    }[kind]
+    flow = published_flow()
+    assert flow is not None
+    outcome = evaluate(flow, dict(answers))
+    assert isinstance(outcome, Outcome)
+    plan = build_plan(outcome, all_published_pages())
+    request = RequestFactory().get("/check/result/")
+    whole, kept = plan_texts(request, plan)
+    assert whole == render_to_string("triage/plan.txt", {"plan": plan}, request)
+    assert whole.startswith("BACKCARE: YOUR BACK PAIN PLAN\n")
+    assert whole.rstrip().endswith("This copy is yours to keep.")
+    assert "What to tell the doctor" not in kept
+    if kind == "emergency":
+        assert kept == whole and "Get help if things change" not in whole
+        return
+    assert ("What to tell the doctor:" in whole) == (kind in {"gp", "urgent"})
+    assert "Get help if things change:" in kept
+    assert kept.rstrip().endswith("This copy is yours to keep.")

@@ -243,13 +243,19 @@ def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
     return result
 
 
-def as_text(request: HtmxHttpRequest, plan: Plan, kept: bool = False) -> str:
-    """The plan as plain text, to copy or download. A plain str, not the SafeString
-    render_to_string gives: it is editors' text, escaped when put into a page. `kept`: the
-    copy a person may keep on their phone, which leaves out their answers ("What to tell
-    the doctor")."""
-    text = render_to_string("triage/plan.txt", {"plan": plan, "kept": kept}, request)
-    return text[:]  # slicing drops the "safe" mark (str() would keep it)
+PLAN_PARTS = ("top", "clinician", "bottom")
+
+
+def plan_texts(request: HtmxHttpRequest, plan: Plan) -> tuple[str, str]:
+    """The plan as plain text, to copy or download, and the copy a person may keep on
+    their phone, which leaves out their answers ("What to tell the doctor"). Plain strs,
+    not the SafeStrings render_to_string gives: it is editors' text, escaped when put
+    into a page (slicing drops the "safe" mark; str() would keep it)."""
+    context = {"plan": plan}
+    top, clinician, bottom = (
+        render_to_string(f"triage/plan.txt#{part}", context, request)[:] for part in PLAN_PARTS
+    )
+    return top + clinician + bottom, top + bottom
 
 
 @never_cache
@@ -260,12 +266,13 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
     if isinstance(outcome, HttpResponse):
         return outcome
     plan = build_plan(outcome, all_published_pages())
+    plan_text, kept_text = plan_texts(request, plan)
     context = {
         "title": fill(outcome.disposition.title),
         "outcome": outcome,
         "plan": plan,
-        "plan_text": as_text(request, plan),
-        "kept_text": as_text(request, plan, kept=True),
+        "plan_text": plan_text,
+        "kept_text": kept_text,
         "back_url": back_url(outcome, None),
     }
     return render_check(request, "triage/result.html", context)
@@ -277,7 +284,7 @@ def plan_text(request: HtmxHttpRequest) -> HttpResponse:
     outcome = finished_check(request)
     if isinstance(outcome, HttpResponse):
         return outcome
-    text = as_text(request, build_plan(outcome, all_published_pages()))
+    text, _ = plan_texts(request, build_plan(outcome, all_published_pages()))
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="backcare-plan.txt"'
     return response
