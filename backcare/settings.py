@@ -222,6 +222,13 @@ CACHES["pages"] = {
     "LOCATION": "backcare-pages",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
+# Parts of the layout that are the same on every page (the site's links), in each
+# process's own memory: a fixed handful of entries, never anything a visitor typed.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "backcare-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 100},
+}
 
 # The admin, for editors and clinical reviewers.
 BACKCARE_ADMIN_PATH = env_str("BACKCARE_ADMIN_PATH", "admin/").strip("/") + "/"

@@ -27,3 +27,13 @@ errorlog = "-"
 # deploy/nginx.conf) would fight over it. Instances are managed with signals instead.
 control_socket_disable = True
 loglevel = os.environ.get("BACKCARE_LOG_LEVEL", "warning").lower()
+
+
+def post_worker_init(worker: object) -> None:
+    """Once a worker has loaded Django, set everything it holds aside from the garbage
+    collector (gc.freeze): those objects live as long as the worker, and scanning them
+    again and again was about a millisecond of some requests (docs/performance.md)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -219,12 +219,12 @@ def empty_cache() -> Iterator[None]:
 
     # The search index is keyed on the content version, which starts again in each
     # test's database: a number seen before does not mean the same content here.
-    for alias in ("default", "pages"):
+    for alias in ("default", "pages", "fragments"):
         caches[alias].clear()
     forget_index()
     forget_published_pages()
     yield
-    for alias in ("default", "pages"):
+    for alias in ("default", "pages", "fragments"):
         caches[alias].clear()
     forget_index()
     forget_published_pages()

@@ -294,6 +294,21 @@ def test_made_up_query_strings_are_not_cached(client: Client, content: LoadRepor
     assert len(caches["pages"]._cache) == 1  # type: ignore[attr-defined]
 
 
+def test_the_sites_links_are_drawn_once_and_never_hold_what_a_visitor_typed(
+    client: Client, content: LoadReport, settings: Any
+) -> None:
+    for query in ("heat", "<b>numb</b>", "paracetmol", ""):
+        page = client.get("/search/", {"q": query}).content.decode()
+        assert '<a href="/relief/">Relief</a>' in page and '<a href="/privacy/">Privacy</a>' in page
+    kept = caches["fragments"]._cache  # type: ignore[attr-defined]
+    assert len(kept) == 3  # the links at the top, the footer and the search page's sections
+    assert not any(b"numb" in value or b"paracetmol" in value for value in kept.values())
+    settings.BACKCARE_SITE_NAME = "Back help"  # a setting the footer shows draws it afresh
+    page = client.get("/search/").content.decode()
+    assert "<strong>Back help does not diagnose.</strong>" in page
+    assert "backcare does not diagnose" not in page
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_published_pages_are_read_once_per_content_version(
     content_snapshot: Any, django_assert_num_queries: Any
