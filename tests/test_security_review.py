@@ -474,3 +474,17 @@ def test_gunicorn_and_django_trust_the_same_proxy_addresses() -> None:
     gunicorn_ips = [ip.strip() for ip in conf["forwarded_allow_ips"].split(",")]
     assert gunicorn_ips == settings.BACKCARE_PROXY_IPS  # both defaults (no variable set)
     assert "::1" in gunicorn_ips
+
+
+def test_each_gunicorn_worker_sets_what_it_loaded_aside_from_the_garbage_collector() -> None:
+    import gc
+    import runpy
+
+    from django.conf import settings
+
+    conf = runpy.run_path(str(settings.BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    try:
+        conf["post_worker_init"](object())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
