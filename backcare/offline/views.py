@@ -31,7 +31,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         version = 0
     template = get_template("offline/sw.js")
-    code = Path(template.origin.name).read_text(encoding="utf-8")  # (its own version)
+    # Template.origin is documented Django API; the stubs leave it out of their protocol.
+    code = Path(template.origin.name).read_text(encoding="utf-8")  # type: ignore[attr-defined]
     config = json.dumps(pages.worker_config(version, code), indent=1)
     response = HttpResponse(
         template.render({"config": config}), content_type="text/javascript; charset=utf-8"
