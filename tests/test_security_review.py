@@ -142,6 +142,26 @@ def test_login_attempts_from_one_address_are_capped_before_any_hash(
     assert try_login("198.51.100.4", password="correct horse battery staple") == 302
 
 
+def test_counting_log_in_attempts_keeps_no_address_in_the_cache(
+    db: None, editor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    keys: list[str] = []
+    for name in ("add", "set", "incr"):
+        original = getattr(cache, name)
+
+        def spy(key: str, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            keys.append(key)
+            return _original(key, *args, **kwargs)
+
+        monkeypatch.setattr(cache, name, spy)
+    assert try_login("203.0.113.77") == 200
+    login_keys = [key for key in keys if "limit:login" in key or "login-attempts" in key]
+    assert login_keys  # the attempt was counted
+    assert not any("203.0.113" in key for key in keys)
+
+
 def test_login_attempts_from_all_addresses_together_are_capped_before_any_hash(
     db: None, editor: Any, settings: Any, hashes: list[str]
 ) -> None:

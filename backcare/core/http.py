@@ -49,6 +49,16 @@ def same_origin(request: HttpRequest) -> bool:
     return f"{parts.scheme}://{parts.netloc}" in trusted
 
 
+def add_one(key: str, timeout: int) -> int:
+    """Add one to a counter in the shared cache and return it (atomic with Redis)."""
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the first in a new window
+        cache.set(key, 1, timeout)
+        return 1
+
+
 def over_limit(request: HttpRequest, name: str, limit: int, window: int) -> bool:
     """Count this request against the address's allowance, in the shared cache.
 
@@ -58,11 +68,4 @@ def over_limit(request: HttpRequest, name: str, limit: int, window: int) -> bool
     digest = hmac.new(
         settings.SECRET_KEY.encode(), f"{name}|{address}|{slot}".encode(), hashlib.sha256
     ).hexdigest()[:32]
-    key = f"limit:{name}:{digest}"
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this is the first in a new window
-        cache.set(key, 1, window)
-        count = 1
-    return count > limit
+    return add_one(f"limit:{name}:{digest}", window) > limit

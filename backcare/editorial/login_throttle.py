@@ -18,10 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from backcare.core.http import client_ip
+from backcare.core.http import add_one, over_limit
 
 WINDOW_SECONDS = 60
 REFUSED = (
@@ -31,19 +30,10 @@ REFUSED = (
 )
 
 
-def add_one(key: str, timeout: int) -> int:
-    """Add one to a counter in the cache and return it (atomic in Redis)."""
-    cache.add(key, 0, timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout)
-        return 1
-
-
-def count(key: str) -> int:
-    """Attempts under `key` in the current minute, this one included."""
-    return add_one(f"login-attempts:{key}:{int(time.time() // WINDOW_SECONDS)}", WINDOW_SECONDS * 2)
+def over_site_limit() -> bool:
+    """More attempts on the whole site this minute than it may check."""
+    key = f"login-attempts:all:{int(time.time() // WINDOW_SECONDS)}"
+    return add_one(key, WINDOW_SECONDS * 2) > settings.BACKCARE_LOGIN_ATTEMPTS_TOTAL
 
 
 class LoginThrottleMiddleware:
@@ -59,10 +49,9 @@ class LoginThrottleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.path == self.login_path:
-            address = client_ip(request) or "unknown"
-            if count(f"address:{address}") > settings.BACKCARE_LOGIN_ATTEMPTS_PER_ADDRESS:
-                return refused()
-            if count("all") > settings.BACKCARE_LOGIN_ATTEMPTS_TOTAL:
+            # Per address, the address kept only as a keyed hash (as for feedback).
+            limit = settings.BACKCARE_LOGIN_ATTEMPTS_PER_ADDRESS
+            if over_limit(request, "login", limit, WINDOW_SECONDS) or over_site_limit():
                 return refused()
             return self.one_at_a_time(request)
         return self.get_response(request)
