@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -246,7 +246,7 @@ def finished_check(request: HtmxHttpRequest) -> Outcome | HttpResponse:
 PLAN_PARTS = ("top", "clinician", "bottom")
 
 
-def plan_texts(request: HtmxHttpRequest, plan: Plan) -> tuple[str, str]:
+def plan_texts(request: HttpRequest, plan: Plan) -> tuple[str, str]:
     """The plan as plain text, to copy or download, and the copy a person may keep on
     their phone, which leaves out their answers ("What to tell the doctor"). Plain strs,
     not the SafeStrings render_to_string gives: it is editors' text, escaped when put
