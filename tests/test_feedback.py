@@ -1,5 +1,6 @@
 """ "Was this page useful?": with and without JavaScript, anonymous, limited, kept a while."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -103,9 +104,59 @@ def test_the_outcome_page_asks_too_and_keeps_only_which_outcome(
         {"page": "/check/result/", "outcome": "urgent", "useful": "no"},
         headers=SAME_SITE,
     )
-    assert response.status_code == 303
+    assert response.status_code == 200
     row = Feedback.objects.get()
     assert (row.page, row.outcome, row.useful) == ("/check/result/", "urgent", False)
+
+
+def addresses_in(response: Any) -> list[str]:
+    """The Location, and every link and form action in the page."""
+    found = [response["Location"]] if response.has_header("Location") else []
+    html = response.content.decode()
+    found += re.findall(r'(?:href|action|hx-post|hx-get)="([^"]*)"', html)
+    return found
+
+
+def test_the_outcome_never_goes_into_an_address_on_the_no_javascript_path(
+    client: Client, content: LoadReport
+) -> None:
+    walk(client, {"other-signs": ["fever"]})
+    seen = addresses_in(client.get("/check/result/"))
+    no = client.post(
+        "/feedback/",
+        {"page": "/check/result/", "outcome": "urgent", "useful": "no"},
+        headers=SAME_SITE,
+    )
+    assert no.status_code == 200
+    html = no.content.decode()
+    assert "What was missing or unclear? (optional)" in html
+    assert 'name="outcome" value="urgent"' in html  # in the form's body, not its address
+    seen += addresses_in(no)
+    sent = client.post(
+        "/feedback/",
+        {"page": "/check/result/", "outcome": "urgent", "useful": "comment", "comment": "Why?"},
+        headers=SAME_SITE,
+    )
+    assert sent.status_code == 303
+    seen += addresses_in(sent)
+    thanks = client.get(sent["Location"])
+    assert "Thank you for your feedback" in thanks.content.decode()
+    assert '<a href="/check/result/">Go back to the page</a>' in thanks.content.decode()
+    seen += addresses_in(thanks)
+    assert seen
+    assert not [url for url in seen if "outcome" in url or "urgent" in url]
+    rows = Feedback.objects.values_list("outcome", "useful", "comment")
+    assert sorted(rows, key=str) == sorted(
+        [("urgent", False, ""), ("urgent", None, "Why?")], key=str
+    )
+
+
+def test_an_outcome_in_the_follow_up_address_is_not_read(
+    client: Client, content: LoadReport
+) -> None:
+    response = client.get("/feedback/more/?page=/check/result/&outcome=urgent")
+    assert response.status_code == 400
+    assert 'value="urgent"' not in response.content.decode()
 
 
 def test_the_feedback_table_holds_nothing_that_could_identify_anyone(
