@@ -204,8 +204,13 @@ def test_a_post_with_this_sites_origin_is_accepted(client: Client, content: Load
         {"page": "/check/result/", "outcome": "fine", "useful": "yes"},
         {"page": PAGE, "useful": "maybe"},
         {"page": PAGE, "useful": "comment", "comment": "x" * 501},
+        {"page": PAGE + "\x00", "useful": "yes"},
+        {"page": "/check/result/", "outcome": "urgent\x00", "useful": "yes"},
     ],
-    ids=["unknown", "other-site", "unpublished", "bad-outcome", "bad-answer", "too-long"],
+    ids=[
+        *("unknown", "other-site", "unpublished", "bad-outcome", "bad-answer", "too-long"),
+        *("nul-in-page", "nul-in-outcome"),
+    ],
 )
 def test_bad_feedback_is_refused_with_a_message_and_stores_nothing(
     client: Client, content: LoadReport, data: dict[str, str]
@@ -214,6 +219,33 @@ def test_bad_feedback_is_refused_with_a_message_and_stores_nothing(
     assert response.status_code == 400
     assert "<script" not in response.content.decode().split("<body", 1)[1].split("</main>")[0]
     assert not Feedback.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["Say\x00 more", "\x00", "bell\x07", "\x1b[31mred", "delete\x7f", "c1\x9b"],
+    ids=["nul", "only-nul", "bell", "escape", "del", "c1-control"],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_comment_with_a_nul_or_control_character_is_refused_before_the_database(
+    client: Client, content: LoadReport, comment: str, htmx: bool
+) -> None:
+    # PostgreSQL refuses NUL in text (psycopg's DataError), which became a 503 "cannot
+    # reach our records". The words must be refused before they reach the database.
+    headers = {**SAME_SITE, **({"HX-Request": "true"} if htmx else {})}
+    response = send(client, headers, useful="comment", comment=comment)
+    status = int(response["X-Refused-Status"]) if htmx else response.status_code
+    assert status == 400
+    assert "hidden character we cannot keep" in response.content.decode()
+    assert not Feedback.objects.exists()
+
+
+def test_line_breaks_and_tabs_in_a_comment_are_kept_as_single_spaces(
+    client: Client, content: LoadReport
+) -> None:
+    response = send(client, useful="comment", comment="Say how\r\nlong\tto use heat.\n")
+    assert response.status_code == 303
+    assert Feedback.objects.get().comment == "Say how long to use heat."
 
 
 def test_feedback_over_the_rate_limit_is_refused(

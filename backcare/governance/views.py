@@ -31,7 +31,8 @@ from django.views.decorators.vary import vary_on_headers
 from backcare.core.http import HtmxHttpRequest, over_limit, same_origin, wants_fragment
 
 from . import pages
-from .models import COMMENT_MAX, Feedback
+from .forms import CommentForm
+from .models import Feedback
 
 
 class SeeOther(HttpResponseRedirect):
@@ -71,11 +72,13 @@ def give(request: HtmxHttpRequest) -> HttpResponse:
         return _refuse(request, "We could not tell which page this was about.", 400)
     page, outcome = target
     answer = request.POST.get("useful")
-    comment = " ".join(request.POST.get("comment", "").split())
     if answer not in ("yes", "no", "comment"):
         return _refuse(request, "Please choose yes or no.", 400)
-    if len(comment) > COMMENT_MAX:
-        return _refuse(request, f"Please use {COMMENT_MAX} letters or fewer.", 400)
+    words = CommentForm(request.POST)
+    if not words.is_valid():
+        # Too long, or a character the database cannot keep (NUL), or any control character.
+        return _refuse(request, str(words.errors["comment"][0]), 400)
+    comment: str = words.cleaned_data["comment"]
     if over_limit(
         request,
         "feedback",
