@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
@@ -412,6 +413,40 @@ def test_every_page_shows_the_levels_in_the_published_words(client: Any, reworde
         if url != emergency.get_absolute_url():
             assert "Call 999 now" not in page, url
         assert "Get medical help today" not in page, url
+
+
+def test_a_page_cached_after_a_publish_never_shows_the_words_before_it(
+    client: Any, content: object
+) -> None:
+    """Two processes without Redis: one publishes new words; the other still holds the old
+    flow's pointer in its own cache, but must not store a page under the new content
+    version with the old words (it would be served for BACKCARE_PAGE_CACHE_SECONDS)."""
+    from backcare.articles.models import RedFlag
+    from backcare.core.models import current_content_version
+    from backcare.triage.flows import CACHE_KEY, publish_working_flow
+    from backcare.triage.models import Disposition
+
+    urgent = RedFlag.objects.published().filter(care_level="urgent").first()
+    assert urgent
+    pages = {"/": "Call 999 now", urgent.get_absolute_url(): "Get medical help today"}
+    for url, words in pages.items():
+        assert words in unescape(client.get(url).content.decode()), url
+    old_pointer = cache.get(CACHE_KEY)
+    assert old_pointer is not None
+    before = current_content_version()
+    Disposition.objects.filter(level="emergency").update(title="Ring {emergency_number} now")
+    Disposition.objects.filter(level="urgent").update(title="Find a doctor today")
+    assert publish_working_flow() is not None
+    assert current_content_version() > before
+    # The other process: its cache still points at the flow it read before the publish.
+    cache.set(CACHE_KEY, old_pointer, settings.BACKCARE_FLOW_CACHE_SECONDS)
+    new = {"/": "Ring 999 now", urgent.get_absolute_url(): "Find a doctor today"}
+    for url, words in new.items():
+        page = unescape(client.get(url).content.decode())
+        assert words in page, url
+        assert pages[url] not in page, url
+        # And the copy the page cache kept under the new version says the same.
+        assert words in unescape(client.get(url).content.decode()), url
 
 
 def test_the_outcome_and_its_plan_show_the_published_words(client: Any, reworded: None) -> None:
