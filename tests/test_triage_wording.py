@@ -502,6 +502,41 @@ def test_with_the_database_down_error_pages_still_say_when_to_call(
     assert "using the reviewed content files" in caplog.text
 
 
+def test_the_fallback_emergency_signs_keep_a_sign_whose_public_copy_is_under_edit(
+    content: object, tmp_path: Path, settings: Any
+) -> None:
+    """A published emergency sign being edited again is exported as `status: in_review`
+    with a `published:` block: it is still public, so the 503/500/offline pages' fallback
+    list must keep it, in its public words. A sign never published stays out."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from backcare.articles.models import RedFlag, Status
+    from backcare.triage import care
+
+    chest = RedFlag.objects.get(slug="chest-pain-or-breathlessness")
+    public_title = chest.published_version().title
+    chest.title = "Chest pain, reworded and not yet reviewed"
+    chest.status = Status.IN_REVIEW
+    chest.save()
+    call_command("export_content", "--dir", str(tmp_path), stdout=StringIO())
+    exported = (tmp_path / "red-flags" / "chest-pain-or-breathlessness.md").read_text()
+    assert "\nstatus: in_review\n" in exported and "\npublished:\n" in exported
+    (tmp_path / "red-flags" / "a-new-sign.md").write_text(
+        "---\nslug: a-new-sign\ntitle: A sign still in draft\nsummary: Not public yet.\n"
+        "order: 1\nstatus: draft\ncare_level: emergency\n---\nNot public yet.\n"
+    )
+    settings.BACKCARE_CONTENT_DIR = tmp_path
+    care.forget()
+    titles = [sign.title for sign in care.signs_from_files()]
+    assert public_title in titles
+    assert "Chest pain, reworded and not yet reviewed" not in titles
+    assert "A sign still in draft" not in titles
+    # The fallback lists what the published pages list.
+    assert titles == [sign.title for sign in care.emergency_signs()]
+
+
 def test_with_no_wording_anywhere_a_page_still_says_to_get_help(
     tmp_path: Path,
     settings: Any,

@@ -40,6 +40,7 @@ from django.core import checks
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from backcare.articles.content_kinds import PUBLISHED
 from backcare.articles.markdown import render_markdown
 from backcare.articles.models import CareLevel, RedFlag, Status, all_published_pages
 from backcare.contentfiles.files import ContentError, read_markdown, read_yaml
@@ -184,16 +185,25 @@ def _signs_in(folder: Path) -> tuple[Sign, ...]:
     for path in sorted((folder / RedFlag.folder).glob("*.md")):
         try:
             meta, _ = read_markdown(path)
-            if meta.get("care_level") != CareLevel.EMERGENCY or meta.get("status") != (
-                Status.PUBLISHED
-            ):
+            public = _public_copy(meta)
+            if public is None or public.get("care_level") != CareLevel.EMERGENCY:
                 continue
             url = reverse(f"articles:{RedFlag.url_name}", kwargs={"slug": meta["slug"]})
-            sign = Sign(fill(str(meta["title"])), fill(str(meta["summary"])), url)
-            signs.append((int(meta.get("order") or 0), sign.title, sign))
+            sign = Sign(fill(str(public["title"])), fill(str(public["summary"])), url)
+            signs.append((int(public.get("order") or 0), sign.title, sign))
         except (ContentError, OSError, KeyError, ValueError, TypeError, NoReverseMatch) as exc:
             logger.critical("Cannot read the warning sign in %s: %s", path, exc)
     return tuple(sign for _, _, sign in sorted(signs, key=lambda s: (s[0], s[1])))
+
+
+def _public_copy(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """What the public sees of a content file's item, as the loader reads it: the file
+    itself when published; when it is being edited again (draft, in review), its
+    `published:` block, the version still public; nothing if it was never published."""
+    if meta.get("status") == Status.PUBLISHED:
+        return meta
+    public = meta.get(PUBLISHED)
+    return public if isinstance(public, dict) else None
 
 
 def forget() -> None:
