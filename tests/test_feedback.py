@@ -1,5 +1,6 @@
 """ "Was this page useful?": with and without JavaScript, anonymous, limited, kept a while."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -103,9 +104,59 @@ def test_the_outcome_page_asks_too_and_keeps_only_which_outcome(
         {"page": "/check/result/", "outcome": "urgent", "useful": "no"},
         headers=SAME_SITE,
     )
-    assert response.status_code == 303
+    assert response.status_code == 200
     row = Feedback.objects.get()
     assert (row.page, row.outcome, row.useful) == ("/check/result/", "urgent", False)
+
+
+def addresses_in(response: Any) -> list[str]:
+    """The Location, and every link and form action in the page."""
+    found = [response["Location"]] if response.has_header("Location") else []
+    html = response.content.decode()
+    found += re.findall(r'(?:href|action|hx-post|hx-get)="([^"]*)"', html)
+    return found
+
+
+def test_the_outcome_never_goes_into_an_address_on_the_no_javascript_path(
+    client: Client, content: LoadReport
+) -> None:
+    walk(client, {"other-signs": ["fever"]})
+    seen = addresses_in(client.get("/check/result/"))
+    no = client.post(
+        "/feedback/",
+        {"page": "/check/result/", "outcome": "urgent", "useful": "no"},
+        headers=SAME_SITE,
+    )
+    assert no.status_code == 200
+    html = no.content.decode()
+    assert "What was missing or unclear? (optional)" in html
+    assert 'name="outcome" value="urgent"' in html  # in the form's body, not its address
+    seen += addresses_in(no)
+    sent = client.post(
+        "/feedback/",
+        {"page": "/check/result/", "outcome": "urgent", "useful": "comment", "comment": "Why?"},
+        headers=SAME_SITE,
+    )
+    assert sent.status_code == 303
+    seen += addresses_in(sent)
+    thanks = client.get(sent["Location"])
+    assert "Thank you for your feedback" in thanks.content.decode()
+    assert '<a href="/check/result/">Go back to the page</a>' in thanks.content.decode()
+    seen += addresses_in(thanks)
+    assert seen
+    assert not [url for url in seen if "outcome" in url or "urgent" in url]
+    rows = Feedback.objects.values_list("outcome", "useful", "comment")
+    assert sorted(rows, key=str) == sorted(
+        [("urgent", False, ""), ("urgent", None, "Why?")], key=str
+    )
+
+
+def test_an_outcome_in_the_follow_up_address_is_not_read(
+    client: Client, content: LoadReport
+) -> None:
+    response = client.get("/feedback/more/?page=/check/result/&outcome=urgent")
+    assert response.status_code == 400
+    assert 'value="urgent"' not in response.content.decode()
 
 
 def test_the_feedback_table_holds_nothing_that_could_identify_anyone(
@@ -153,8 +204,13 @@ def test_a_post_with_this_sites_origin_is_accepted(client: Client, content: Load
         {"page": "/check/result/", "outcome": "fine", "useful": "yes"},
         {"page": PAGE, "useful": "maybe"},
         {"page": PAGE, "useful": "comment", "comment": "x" * 501},
+        {"page": PAGE + "\x00", "useful": "yes"},
+        {"page": "/check/result/", "outcome": "urgent\x00", "useful": "yes"},
     ],
-    ids=["unknown", "other-site", "unpublished", "bad-outcome", "bad-answer", "too-long"],
+    ids=[
+        *("unknown", "other-site", "unpublished", "bad-outcome", "bad-answer", "too-long"),
+        *("nul-in-page", "nul-in-outcome"),
+    ],
 )
 def test_bad_feedback_is_refused_with_a_message_and_stores_nothing(
     client: Client, content: LoadReport, data: dict[str, str]
@@ -163,6 +219,33 @@ def test_bad_feedback_is_refused_with_a_message_and_stores_nothing(
     assert response.status_code == 400
     assert "<script" not in response.content.decode().split("<body", 1)[1].split("</main>")[0]
     assert not Feedback.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["Say\x00 more", "\x00", "bell\x07", "\x1b[31mred", "delete\x7f", "c1\x9b"],
+    ids=["nul", "only-nul", "bell", "escape", "del", "c1-control"],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_comment_with_a_nul_or_control_character_is_refused_before_the_database(
+    client: Client, content: LoadReport, comment: str, htmx: bool
+) -> None:
+    # PostgreSQL refuses NUL in text (psycopg's DataError), which became a 503 "cannot
+    # reach our records". The words must be refused before they reach the database.
+    headers = {**SAME_SITE, **({"HX-Request": "true"} if htmx else {})}
+    response = send(client, headers, useful="comment", comment=comment)
+    status = int(response["X-Refused-Status"]) if htmx else response.status_code
+    assert status == 400
+    assert "hidden character we cannot keep" in response.content.decode()
+    assert not Feedback.objects.exists()
+
+
+def test_line_breaks_and_tabs_in_a_comment_are_kept_as_single_spaces(
+    client: Client, content: LoadReport
+) -> None:
+    response = send(client, useful="comment", comment="Say how\r\nlong\tto use heat.\n")
+    assert response.status_code == 303
+    assert Feedback.objects.get().comment == "Say how long to use heat."
 
 
 def test_feedback_over_the_rate_limit_is_refused(

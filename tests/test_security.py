@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
@@ -207,6 +207,43 @@ def test_a_database_failure_outside_a_view_is_a_503_too(content: LoadReport) -> 
         response = server_error(Client().get("/").wsgi_request)
     assert response.status_code == 503
     assert "backcare is having trouble" in response.content.decode()
+
+
+@pytest.mark.parametrize("error", [DataError, IntegrityError])
+def test_a_database_error_that_is_not_an_outage_is_a_500_not_the_outage_page(
+    content: LoadReport, monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    # A NUL byte PostgreSQL refused (DataError) is a bug to fix, not "we cannot reach our
+    # records": it must show as a 500 (still with the emergency box), not hide as a 503.
+    from backcare.governance.models import Feedback
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise error('invalid byte sequence for encoding "UTF8": 0x00')
+
+    monkeypatch.setattr(Feedback.objects, "create", broken)
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        "/feedback/",
+        {"page": "/relief/heat-therapy/", "useful": "yes"},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "cannot reach our records" not in page
+    assert "Sorry, something went wrong" in page and 'href="tel:999"' in page
+
+
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_connection_trouble_outside_a_view_is_still_a_503(
+    content: LoadReport, error: type[Exception]
+) -> None:
+    from backcare.core.views import server_error
+
+    try:
+        raise error("connection already closed")
+    except error:
+        response = server_error(Client().get("/").wsgi_request)
+    assert response.status_code == 503
 
 
 def test_behind_the_proxy_logins_are_throttled_per_visitor(

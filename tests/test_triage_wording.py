@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
@@ -414,6 +415,40 @@ def test_every_page_shows_the_levels_in_the_published_words(client: Any, reworde
         assert "Get medical help today" not in page, url
 
 
+def test_a_page_cached_after_a_publish_never_shows_the_words_before_it(
+    client: Any, content: object
+) -> None:
+    """Two processes without Redis: one publishes new words; the other still holds the old
+    flow's pointer in its own cache, but must not store a page under the new content
+    version with the old words (it would be served for BACKCARE_PAGE_CACHE_SECONDS)."""
+    from backcare.articles.models import RedFlag
+    from backcare.core.models import current_content_version
+    from backcare.triage.flows import CACHE_KEY, publish_working_flow
+    from backcare.triage.models import Disposition
+
+    urgent = RedFlag.objects.published().filter(care_level="urgent").first()
+    assert urgent
+    pages = {"/": "Call 999 now", urgent.get_absolute_url(): "Get medical help today"}
+    for url, words in pages.items():
+        assert words in unescape(client.get(url).content.decode()), url
+    old_pointer = cache.get(CACHE_KEY)
+    assert old_pointer is not None
+    before = current_content_version()
+    Disposition.objects.filter(level="emergency").update(title="Ring {emergency_number} now")
+    Disposition.objects.filter(level="urgent").update(title="Find a doctor today")
+    assert publish_working_flow() is not None
+    assert current_content_version() > before
+    # The other process: its cache still points at the flow it read before the publish.
+    cache.set(CACHE_KEY, old_pointer, settings.BACKCARE_FLOW_CACHE_SECONDS)
+    new = {"/": "Ring 999 now", urgent.get_absolute_url(): "Find a doctor today"}
+    for url, words in new.items():
+        page = unescape(client.get(url).content.decode())
+        assert words in page, url
+        assert pages[url] not in page, url
+        # And the copy the page cache kept under the new version says the same.
+        assert words in unescape(client.get(url).content.decode()), url
+
+
 def test_the_outcome_and_its_plan_show_the_published_words(client: Any, reworded: None) -> None:
     from tests.test_triage_views import SELF_CARE, result_page
 
@@ -465,6 +500,41 @@ def test_with_the_database_down_error_pages_still_say_when_to_call(
     assert "Chest pain or trouble breathing" in page
     assert '<a class="button button-call" href="tel:999">Call 999</a>' in page
     assert "using the reviewed content files" in caplog.text
+
+
+def test_the_fallback_emergency_signs_keep_a_sign_whose_public_copy_is_under_edit(
+    content: object, tmp_path: Path, settings: Any
+) -> None:
+    """A published emergency sign being edited again is exported as `status: in_review`
+    with a `published:` block: it is still public, so the 503/500/offline pages' fallback
+    list must keep it, in its public words. A sign never published stays out."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from backcare.articles.models import RedFlag, Status
+    from backcare.triage import care
+
+    chest = RedFlag.objects.get(slug="chest-pain-or-breathlessness")
+    public_title = chest.published_version().title
+    chest.title = "Chest pain, reworded and not yet reviewed"
+    chest.status = Status.IN_REVIEW
+    chest.save()
+    call_command("export_content", "--dir", str(tmp_path), stdout=StringIO())
+    exported = (tmp_path / "red-flags" / "chest-pain-or-breathlessness.md").read_text()
+    assert "\nstatus: in_review\n" in exported and "\npublished:\n" in exported
+    (tmp_path / "red-flags" / "a-new-sign.md").write_text(
+        "---\nslug: a-new-sign\ntitle: A sign still in draft\nsummary: Not public yet.\n"
+        "order: 1\nstatus: draft\ncare_level: emergency\n---\nNot public yet.\n"
+    )
+    settings.BACKCARE_CONTENT_DIR = tmp_path
+    care.forget()
+    titles = [sign.title for sign in care.signs_from_files()]
+    assert public_title in titles
+    assert "Chest pain, reworded and not yet reviewed" not in titles
+    assert "A sign still in draft" not in titles
+    # The fallback lists what the published pages list.
+    assert titles == [sign.title for sign in care.emergency_signs()]
 
 
 def test_with_no_wording_anywhere_a_page_still_says_to_get_help(

@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -9,6 +9,12 @@ from .headers import lock_down
 
 # What the site answers to. TRACE echoes a request back; OPTIONS says nothing useful here.
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+# The database errors that mean it cannot be reached or cannot answer now (refused or lost
+# connection, locked, timed out, out of space): an outage, shown as the 503 page. Any other
+# DatabaseError (DataError, IntegrityError, ProgrammingError...) is a bug or bad data in
+# our code: a 500, logged as one, not disguised as an outage.
+CONNECTION_TROUBLE = (OperationalError, InterfaceError)
 
 
 def database_unavailable() -> HttpResponse:
@@ -31,7 +37,8 @@ def database_unavailable() -> HttpResponse:
 
 class DatabaseUnavailableMiddleware:
     """A view that cannot reach the database answers 503, not 500. (Failures outside views,
-    like saving the session, reach the 500 handler, which answers 503 for them too.)"""
+    like saving the session, reach the 500 handler, which answers 503 for them too.) Only
+    CONNECTION_TROUBLE counts: other database errors stay 500s."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -40,7 +47,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, DatabaseError):
+        if isinstance(exception, CONNECTION_TROUBLE):
             return database_unavailable()
         return None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
@@ -24,6 +25,19 @@ VARIES_ON = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQU
 # On a public page answered to a request without a session: the content version it shows.
 # The service worker keeps only pages that carry it (see docs/offline.md).
 OFFLINE_HEADER = "X-Content-Version"
+
+# The content version the public page being rendered now will be cached under.
+_rendering: ContextVar[int | None] = ContextVar("backcare_rendering_version", default=None)
+
+
+def rendering_version() -> int | None:
+    """The content version the page being rendered will be stored under, read from the
+    database before it was rendered; None outside a page the page cache may store.
+
+    Whatever a page shows must be at least as new as this number: a page cached under it
+    is served for BACKCARE_PAGE_CACHE_SECONDS. Anything a process keeps longer than one
+    request (the published flow's pointer, say) must be looked up again when it changes."""
+    return _rendering.get()
 
 
 def public_page[V: Callable[..., HttpResponse]](view: V) -> V:
@@ -62,7 +76,11 @@ class PublicPageCacheMiddleware:
             for name, value in headers:
                 response[name] = value
             return self.mark_keepable(request, response, version)
-        response = self.get_response(request)
+        token = _rendering.set(version)
+        try:
+            response = self.get_response(request)
+        finally:
+            _rendering.reset(token)
         if self.may_cache(response):
             headers = list(response.items())
             pages.set(

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .headers import lock_down
-from .middleware import database_unavailable
+from .middleware import CONNECTION_TROUBLE, database_unavailable
 from .pagecache import public_page
 
 
@@ -89,7 +89,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page, rendered without the request: it must not fail itself."""
-    if isinstance(sys.exc_info()[1], DatabaseError):
+    if isinstance(sys.exc_info()[1], CONNECTION_TROUBLE):
         return database_unavailable()
     html = render_to_string(
         "500.html",

@@ -6,6 +6,12 @@ as the browser says: Sec-Fetch-Site, or failing that Origin (see core.http.same_
 No cookie or session is involved, so there is nothing of the visitor's for another site
 to use; the check stops other sites filling the table. Posts are also limited per
 address, counted in the cache under a keyed hash that expires with the window.
+
+Which outcome a visitor was given is never put in an address: addresses stay in the
+browser's history (and in proxies' logs). It travels only in the body of a post. So after a
+"no" on the checker's outcome page, without JavaScript, the "tell us more" form is the
+answer to that post itself, not a redirect; the redirects and the pages they lead to carry
+only the page's address.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from django.views.decorators.vary import vary_on_headers
 from backcare.core.http import HtmxHttpRequest, over_limit, same_origin, wants_fragment
 
 from . import pages
-from .models import COMMENT_MAX, Feedback
+from .forms import CommentForm
+from .models import Feedback
 
 
 class SeeOther(HttpResponseRedirect):
@@ -48,9 +55,9 @@ def _refuse(request: HtmxHttpRequest, message: str, status: int) -> HttpResponse
     return render(request, template, context, status=status)
 
 
-def _where(name: str, page: str, outcome: str) -> str:
-    query = {"page": page, **({"outcome": outcome} if outcome else {})}
-    return f"{reverse(name)}?{urlencode(query)}"
+def _where(name: str, page: str) -> str:
+    # Only the page: never the outcome, nor anything else drawn from the visitor's answers.
+    return f"{reverse(name)}?{urlencode({'page': page})}"
 
 
 @csrf_exempt  # same_origin below, as the module says: a cached page can hold no token
@@ -65,11 +72,13 @@ def give(request: HtmxHttpRequest) -> HttpResponse:
         return _refuse(request, "We could not tell which page this was about.", 400)
     page, outcome = target
     answer = request.POST.get("useful")
-    comment = " ".join(request.POST.get("comment", "").split())
     if answer not in ("yes", "no", "comment"):
         return _refuse(request, "Please choose yes or no.", 400)
-    if len(comment) > COMMENT_MAX:
-        return _refuse(request, f"Please use {COMMENT_MAX} letters or fewer.", 400)
+    words = CommentForm(request.POST)
+    if not words.is_valid():
+        # Too long, or a character the database cannot keep (NUL), or any control character.
+        return _refuse(request, str(words.errors["comment"][0]), 400)
+    comment: str = words.cleaned_data["comment"]
     if over_limit(
         request,
         "feedback",
@@ -91,15 +100,22 @@ def give(request: HtmxHttpRequest) -> HttpResponse:
         done = "governance/thanks.html" if answer == "yes" else "governance/more.html"
     if wants_fragment(request):
         return render(request, f"{done}#box", {"page": page, "outcome": outcome, "fragment": True})
-    name = "feedback:thanks" if done.endswith("thanks.html") else "feedback:more"
-    return SeeOther(_where(name, page, outcome))
+    if done.endswith("thanks.html"):
+        return SeeOther(_where("feedback:thanks", page))
+    if outcome:
+        # A redirect would put the outcome in the address: answer the post with the form.
+        return render(request, done, {"page": page, "outcome": outcome})
+    return SeeOther(_where("feedback:more", page))
 
 
 @never_cache
 @require_GET
 def more(request: HtmxHttpRequest) -> HttpResponse:
-    """After a no, without JavaScript: a few optional words on what was missing."""
-    target = _target(request, request.GET.dict())
+    """After a no on a content page, without JavaScript: a few words on what was missing.
+
+    Only the page is read from the address, never an outcome (see the module's docstring).
+    """
+    target = _target(request, {"page": request.GET.get("page", "")})
     if target is None:
         return _refuse(request, "We could not tell which page this was about.", 400)
     page, outcome = target
@@ -109,6 +125,7 @@ def more(request: HtmxHttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def thanks(request: HtmxHttpRequest) -> HttpResponse:
-    target = _target(request, request.GET.dict())
-    page, outcome = target or ("/", "")
-    return render(request, "governance/thanks.html", {"page": page, "outcome": outcome})
+    page = request.GET.get("page", "")
+    if page != pages.outcome_path() and not pages.valid(page, ""):
+        page = "/"
+    return render(request, "governance/thanks.html", {"page": page})

@@ -13,9 +13,14 @@ reviewer signed off:
 Templates reach them through the `care` template tags, Python through `care_levels()` and
 `emergency_signs()`. The levels come from the published flow, cached as the checker's
 flow is (a pointer in the shared cache, the parsed flow kept by each process), so they
-cost no query. No page may be left without an instruction to get help: when the
-published copy cannot be read (no flow published yet, the database down, a field left
-empty) the words come from the reviewed files instead, and that is logged as an error.
+cost no query, but for one small one per content version per process: a page the page
+cache will keep under a content version must not show a flow older than that version,
+and without Redis the pointer in this process may be up to BACKCARE_FLOW_CACHE_SECONDS
+older than a publish made by another process (see _published_or_none).
+
+No page may be left without an instruction to get help: when the published copy cannot
+be read (no flow published yet, the database down, a field left empty) the words come
+from the reviewed files instead, and that is logged as an error.
 If even the files cannot be read, a plain last resort says to get medical help, and that
 is logged as critical; the system check `backcare.triage.E001` refuses to start a site
 whose files are incomplete.
@@ -35,9 +40,11 @@ from django.core import checks
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from backcare.articles.content_kinds import PUBLISHED
 from backcare.articles.markdown import render_markdown
 from backcare.articles.models import CareLevel, RedFlag, Status, all_published_pages
 from backcare.contentfiles.files import ContentError, read_markdown, read_yaml
+from backcare.core.pagecache import rendering_version
 from backcare.core.placeholders import fill, placeholders
 
 from .engine import Flow, FlowDisposition, Level
@@ -178,22 +185,32 @@ def _signs_in(folder: Path) -> tuple[Sign, ...]:
     for path in sorted((folder / RedFlag.folder).glob("*.md")):
         try:
             meta, _ = read_markdown(path)
-            if meta.get("care_level") != CareLevel.EMERGENCY or meta.get("status") != (
-                Status.PUBLISHED
-            ):
+            public = _public_copy(meta)
+            if public is None or public.get("care_level") != CareLevel.EMERGENCY:
                 continue
             url = reverse(f"articles:{RedFlag.url_name}", kwargs={"slug": meta["slug"]})
-            sign = Sign(fill(str(meta["title"])), fill(str(meta["summary"])), url)
-            signs.append((int(meta.get("order") or 0), sign.title, sign))
+            sign = Sign(fill(str(public["title"])), fill(str(public["summary"])), url)
+            signs.append((int(public.get("order") or 0), sign.title, sign))
         except (ContentError, OSError, KeyError, ValueError, TypeError, NoReverseMatch) as exc:
             logger.critical("Cannot read the warning sign in %s: %s", path, exc)
     return tuple(sign for _, _, sign in sorted(signs, key=lambda s: (s[0], s[1])))
 
 
+def _public_copy(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """What the public sees of a content file's item, as the loader reads it: the file
+    itself when published; when it is being edited again (draft, in review), its
+    `published:` block, the version still public; nothing if it was never published."""
+    if meta.get("status") == Status.PUBLISHED:
+        return meta
+    public = meta.get(PUBLISHED)
+    return public if isinstance(public, dict) else None
+
+
 def forget() -> None:
     """Drop what this process remembers (tests that change the files or the content)."""
-    global _memo
+    global _memo, _looked_under
     _memo = None
+    _looked_under = None
     _dispositions_in.cache_clear()
     _signs_in.cache_clear()
 
@@ -237,8 +254,23 @@ def _remember(key: Any, result: dict[str, Care]) -> None:
         _memo = (key, result)
 
 
+# The content version under which this process last read the flow's pointer from the
+# database, rather than from the cache.
+_looked_under: int | None = None
+
+
 def _published_or_none() -> Flow | None:
+    global _looked_under
     try:
+        # A public page about to be cached under a content version this process has not
+        # looked under: a flow publish bumps the version in the same transaction as it
+        # adds the flow, so reading the newest flow now (after the page cache read the
+        # version) finds it, even if the pointer in this process's cache is older.
+        version = rendering_version()
+        if version is not None and version != _looked_under:
+            flow = published_flow(fresh=True)
+            _looked_under = version
+            return flow
         return published_flow()
     except Exception:  # the database or the shared cache: either may be down
         logger.exception("Could not read the published flow for the wording of care.")

@@ -178,27 +178,29 @@ _parsed: dict[tuple[int, str], engine.Flow] = {}
 _parsed_lock = threading.Lock()
 
 
-def published_flow(at_least: int = 0) -> engine.Flow | None:
+def published_flow(at_least: int = 0, *, fresh: bool = False) -> engine.Flow | None:
     """The newest published flow.
 
     The shared cache holds only which version is newest (a small pointer); each process
     keeps the parsed flows it has met, which never change. `at_least` is the version a
     visitor's check began with: if the cache points at an older one (another process
-    published since, and the cache is not shared), look again.
+    published since, and the cache is not shared), look again. `fresh` always looks in
+    the database (one small query): for a caller that knows something newer was published
+    than the cache may yet say (see triage.care).
     """
     pointer = cache.get(CACHE_KEY)
-    if pointer is None or pointer[0] < at_least:
+    if fresh or pointer is None or pointer[0] < at_least:
         latest = FlowVersion.objects.only("pk", "checksum").first()
         if latest is None:
             return None
-        fresh = (latest.pk, latest.checksum)
+        newest = (latest.pk, latest.checksum)
         timeout = settings.BACKCARE_FLOW_CACHE_SECONDS
         if pointer is None:
             # add, not set: if a publish committed since our read, its pointer stays.
-            cache.add(CACHE_KEY, fresh, timeout)
-        else:
-            cache.set(CACHE_KEY, fresh, timeout)
-        pointer = fresh
+            cache.add(CACHE_KEY, newest, timeout)
+        elif pointer != newest:
+            cache.set(CACHE_KEY, newest, timeout)
+        pointer = newest
     with _parsed_lock:
         flow = _parsed.get(pointer)
     if flow is None:
