@@ -222,12 +222,13 @@ CACHES["pages"] = {
     "LOCATION": "backcare-pages",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
-# Parts of the layout that are the same on every page (the site's links), in each
-# process's own memory: a fixed handful of entries, never anything a visitor typed.
+# What is the same for everyone, in each process's own memory: the layout's links and
+# the checker's unanswered steps (triage.views.unanswered_step). Never anything a visitor
+# typed or chose.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "backcare-fragments",
-    "OPTIONS": {"MAX_ENTRIES": 100},
+    "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 
 # The admin, for editors and clinical reviewers.

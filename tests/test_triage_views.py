@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
@@ -247,6 +248,43 @@ def test_a_published_change_shows_at_once_in_an_htmx_step(
         assert publish_working_flow() is not None
     started.post("/check/")
     assert "gone numb, tingly or weak" in html(started, "/check/numbness-or-weakness/", **hx)
+
+
+def test_a_kept_unanswered_step_is_byte_for_byte_the_step_rendered_afresh(
+    content: LoadReport,
+) -> None:
+    """Unanswered htmx steps are kept in memory (views.unanswered_step): each must be
+    exactly what rendering it now gives, for every question on the way to an outcome."""
+    hx = {"HX-Request": "true"}
+    client = Client()
+    client.post("/check/")
+    fragments = caches["fragments"]
+    for slug, values in SELF_CARE:
+        first = client.get(f"/check/{slug}/", headers=hx)
+        kept = client.get(f"/check/{slug}/", headers=hx)
+        fragments.clear()
+        fresh = client.get(f"/check/{slug}/", headers=hx)
+        assert first.status_code == kept.status_code == fresh.status_code == 200
+        assert first.content == kept.content == fresh.content, slug
+        assert kept["Content-Type"] == fresh["Content-Type"]
+        assert kept["Cache-Control"] == fresh["Cache-Control"]
+        assert "checked" not in kept.content.decode()
+        answer(client, slug, values)
+    kept_steps = [v for k, v in fragments._cache.items() if ":step:" in k]  # type: ignore[attr-defined]
+    assert kept_steps and not any(b"checked" in value for value in kept_steps)
+
+
+def test_an_unanswered_step_with_a_message_waiting_shows_the_message(started: Client) -> None:
+    hx = {"HX-Request": "true"}
+    html(started, "/check/numbness-or-weakness/", **hx)  # kept once, without a message
+    storage, carrier = CookieStorage(HttpRequest()), HttpResponse()
+    storage.add(constants.INFO, "A note for this visitor only.")
+    storage.update(carrier)
+    started.cookies["messages"] = carrier.cookies["messages"].value
+    assert "A note for this visitor only." in html(started, "/check/numbness-or-weakness/", **hx)
+    assert "A note for this visitor only." not in html(
+        started, "/check/numbness-or-weakness/", **hx
+    )
 
 
 def test_a_step_fragment_with_a_message_waiting_shows_the_message(started: Client) -> None:
