@@ -24,13 +24,17 @@ APP = f"http://{HOST}:{APP_PORT}"
 BARE = f"http://{HOST}:{BARE_PORT}"
 SESSION_PORT = 8303
 SESSION = f"http://{HOST}:{SESSION_PORT}"
-# A reference, not a target: bare Django reading the same session as the htmx step.
+# A reference: bare Django reading the same session as the htmx step (its target is a share of it).
 SESSION_LABEL = "bare Django reading the session /"
 BARE_LABEL = "bare Django /"
 
 # Sizes are in KB of 1024 bytes, as the project's tests count an htmx step's 4 KB.
 KB = 1024
-TARGET_RATIO = 0.5  # each page at least half the bare view's throughput
+TARGET_RATIO = 0.5  # each public page at least half the bare view's throughput
+# The htmx step must read a session, which alone costs more than half of a bare view: its
+# throughput is held against the bare view reading the same session (issue 14).
+TARGET_STEP_RATIO = 0.8
+TARGET_STEP_CPU_MS = 1.0  # server CPU per htmx step
 TARGET_P99_MS = 25.0  # at BENCH_CONNECTIONS connections
 TARGET_WEIGHT = 60 * KB  # first visit, transferred
 TARGET_REQUESTS = 5  # first visit
