@@ -22,8 +22,8 @@ No page may be left without an instruction to get help: when the published copy 
 be read (no flow published yet, the database down, a field left empty) the words come
 from the reviewed files instead, and that is logged as an error.
 If even the files cannot be read, a plain last resort says to get medical help, and that
-is logged as critical; the system check `backcare.triage.E001` refuses to start a site
-whose files are incomplete.
+is logged as critical; the system checks `backcare.triage.E001` and `E002` refuse to
+start a site whose files are incomplete.
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ def check_reviewed_wording(app_configs: Any = None, **kwargs: Any) -> list[check
             checks.Error(
                 f"No published emergency warning sign in {content_dir() / RedFlag.folder}.",
                 hint="The start page and error pages list these signs.",
-                id="backcare.triage.E001",
+                id="backcare.triage.E002",
             )
         )
     return errors
