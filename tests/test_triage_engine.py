@@ -527,6 +527,16 @@ def test_validator_wants_not_sure_to_err_toward_care() -> None:
         "the check errs toward care." in validate(changed)  # fmt: skip
 
 
+def test_validator_holds_an_answer_worded_not_sure_to_the_rule_whatever_its_value() -> None:
+    flow = tiny_flow()
+    for value, label in [("unsure", "I'm not sure"), ("dunno", "I don't know"), ("x", "Unsure")]:
+        choices = (*flow.questions[0].choices, FlowChoice(value, label, floor=Level.GP))
+        extra = FlowRule("flag-unsure", Level.GP, "u", {"flag": frozenset({value})})
+        changed = replace(with_question(flow, 0, choices=choices), rules=(*flow.rules, extra))
+        assert f"Answer flag:{value} must lead to at least 'urgent': when a person is not " \
+            "sure, the check errs toward care." in validate(changed), label  # fmt: skip
+
+
 def test_validator_refuses_a_rule_that_stops_at_self_care() -> None:
     flow = tiny_flow()
     quiet = FlowRule("quiet", Level.SELF_CARE, "q", {"middle": frozenset({"a"})}, stop=True)

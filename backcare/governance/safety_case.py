@@ -45,9 +45,10 @@ PROVEN: dict[str, str] = {
     "answer but the one plain “No” or “None of these” carries the least care it needs, and on "
     "a tick-box question “None of these” cannot be ticked with another answer. So no sign or "
     "risk factor, ticked alone or with others, ends below its level.",
-    "_check_unsure_errs_toward_care": "“I'm not sure” on a warning-sign or risk-factor "
-    "question leads to at least the care its most serious answer needs, up to the same day: "
-    "when a person is not sure, the check errs toward care.",
+    "_check_unsure_errs_toward_care": "“I'm not sure” (any answer worded “not sure”, "
+    "“unsure” or “don't know”) on a warning-sign or risk-factor question leads to at least "
+    "the care its most serious answer needs, up to the same day: when a person is not sure, "
+    "the check errs toward care.",
     "_check_early_stops": "A rule may end the check early only when nothing asked later "
     "could lead to a more urgent outcome.",
     "_check_self_care_asks_every_sign": "No one reaches self-care without being asked every "

@@ -7,11 +7,12 @@ care); `run_cases` plays the recorded answers through the engine.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .engine import Flow, FlowQuestion, Level, Outcome, evaluate
+from .engine import Flow, FlowChoice, FlowQuestion, Level, Outcome, evaluate
 
 # Step names the check's own pages use; a question may not take one.
 RESERVED_SLUGS = frozenset({"start", "answers", "result", "clear", "restart", "plan"})
@@ -243,22 +244,32 @@ def _check_every_sign_has_a_floor(flow: Flow) -> list[str]:
     return problems
 
 
+# How people say they are not sure: an answer worded so is held to the same rule whatever
+# value an editor gave it (the rule must not hang on one spelling of the value).
+UNSURE_WORDS = re.compile(r"\b(not sure|unsure|don[\u2019']?t know|do not know)\b", re.IGNORECASE)
+
+
+def is_unsure(choice: FlowChoice) -> bool:
+    return choice.value == "not-sure" or bool(UNSURE_WORDS.search(choice.label))
+
+
 def _check_unsure_errs_toward_care(flow: Flow) -> list[str]:
     """ "I'm not sure" on a warning-sign question leads to at least the care its most serious
     answer needs, up to the same day (an emergency needs a sure answer, and the reason then
     says to call at once if the sign becomes sure)."""
     problems = []
     for q in (q for q in flow.questions if q.red_flag):
-        unsure = q.choice("not-sure")
-        floors = [c.floor for c in q.choices if c.floor and c.value != "not-sure"]
-        if unsure is None or not floors:
+        floors = [c.floor for c in q.choices if c.floor and not is_unsure(c)]
+        if not floors:
             continue
         needed = min(max(f.rank for f in floors), Level.URGENT.rank)
-        if unsure.floor is None or unsure.floor.rank < needed:
-            problems.append(
-                f"Answer {q.slug}:not-sure must lead to at least {list(Level)[needed].value!r}: "
-                "when a person is not sure, the check errs toward care."
-            )
+        for unsure in (c for c in q.choices if is_unsure(c)):
+            if unsure.floor is None or unsure.floor.rank < needed:
+                problems.append(
+                    f"Answer {q.slug}:{unsure.value} must lead to at least "
+                    f"{list(Level)[needed].value!r}: when a person is not sure, the check "
+                    "errs toward care."
+                )
     return problems
 
 
