@@ -1,8 +1,11 @@
-"""Small helpers the content-file tests share."""
+"""Small helpers tests share."""
 
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
+import pytest
+from django.core.cache import BaseCache
 from django.core.management import call_command
 
 
@@ -18,3 +21,18 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))
+
+
+def cache_keys_written(cache: BaseCache, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every key `cache` is asked to store or count from now on, watched through its
+    public API (add, set, incr), so it works on any backend."""
+    keys: list[str] = []
+    for method in ("add", "set", "incr"):
+        real = getattr(cache, method)
+
+        def spy(key: str, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            keys.append(key)
+            return _real(key, *args, **kwargs)
+
+        monkeypatch.setattr(cache, method, spy)
+    return keys

@@ -15,6 +15,7 @@ from backcare.contentfiles.loader import LoadReport
 from backcare.governance.models import Feedback
 
 from .checker import walk
+from .helpers import cache_keys_written
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,15 @@ def test_with_htmx_the_answer_swaps_in_place(client: Client, content: LoadReport
     assert Feedback.objects.count() == 2
 
 
+def not_useful_on_the_urgent_outcome(client: Client) -> Any:
+    """ "No" to "Was this page useful?" on the urgent outcome page, without JavaScript."""
+    return client.post(
+        "/feedback/",
+        {"page": "/check/result/", "outcome": "urgent", "useful": "no"},
+        headers=SAME_SITE,
+    )
+
+
 def test_the_outcome_page_asks_too_and_keeps_only_which_outcome(
     client: Client, content: LoadReport
 ) -> None:
@@ -99,11 +109,7 @@ def test_the_outcome_page_asks_too_and_keeps_only_which_outcome(
     html = client.get("/check/result/").content.decode()
     assert "Was this page useful?" in html
     assert 'name="outcome" value="urgent"' in html
-    response = client.post(
-        "/feedback/",
-        {"page": "/check/result/", "outcome": "urgent", "useful": "no"},
-        headers=SAME_SITE,
-    )
+    response = not_useful_on_the_urgent_outcome(client)
     assert response.status_code == 200
     row = Feedback.objects.get()
     assert (row.page, row.outcome, row.useful) == ("/check/result/", "urgent", False)
@@ -122,11 +128,7 @@ def test_the_outcome_never_goes_into_an_address_on_the_no_javascript_path(
 ) -> None:
     walk(client, {"other-signs": ["fever"]})
     seen = addresses_in(client.get("/check/result/"))
-    no = client.post(
-        "/feedback/",
-        {"page": "/check/result/", "outcome": "urgent", "useful": "no"},
-        headers=SAME_SITE,
-    )
+    no = not_useful_on_the_urgent_outcome(client)
     assert no.status_code == 200
     html = no.content.decode()
     assert "What was missing or unclear? (optional)" in html
@@ -267,17 +269,8 @@ def test_feedback_over_the_rate_limit_is_refused(
 def test_the_rate_limit_keeps_no_address_in_the_cache(
     client: Client, content: LoadReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Watch what the cache is asked to store, through its public API, on any backend.
     cache = caches["default"]
-    stored: list[str] = []
-    for method in ("add", "set", "incr"):
-        real = getattr(cache, method)
-
-        def spy(key: str, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
-            stored.append(key)
-            return _real(key, *args, **kwargs)
-
-        monkeypatch.setattr(cache, method, spy)
+    stored = cache_keys_written(cache, monkeypatch)
     client.post(
         "/feedback/", {"page": PAGE, "useful": "yes"}, headers=SAME_SITE, REMOTE_ADDR="198.51.100.7"
     )

@@ -6,10 +6,13 @@ import re
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from backcare.articles.models import RedFlag, Remedy, Status
 from backcare.contentfiles.loader import LoadReport
+
+from .helpers import cache_keys_written
 
 pytestmark = pytest.mark.django_db
 
@@ -145,17 +148,7 @@ def test_login_attempts_from_one_address_are_capped_before_any_hash(
 def test_counting_log_in_attempts_keeps_no_address_in_the_cache(
     db: None, editor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.core.cache import cache
-
-    keys: list[str] = []
-    for name in ("add", "set", "incr"):
-        original = getattr(cache, name)
-
-        def spy(key: str, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            keys.append(key)
-            return _original(key, *args, **kwargs)
-
-        monkeypatch.setattr(cache, name, spy)
+    keys = cache_keys_written(cache, monkeypatch)
     assert try_login("203.0.113.77") == 200
     login_keys = [key for key in keys if "limit:login" in key or "login-attempts" in key]
     assert login_keys  # the attempt was counted

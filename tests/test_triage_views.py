@@ -274,22 +274,13 @@ def test_a_kept_unanswered_step_is_byte_for_byte_the_step_rendered_afresh(
     assert kept_steps and not any(b"checked" in value for value in kept_steps)
 
 
-def test_an_unanswered_step_with_a_message_waiting_shows_the_message(started: Client) -> None:
+@pytest.mark.parametrize("answered", [False, True], ids=["unanswered, kept", "answered"])
+def test_a_step_fragment_with_a_message_waiting_shows_the_message(
+    started: Client, answered: bool
+) -> None:
     hx = {"HX-Request": "true"}
-    html(started, "/check/numbness-or-weakness/", **hx)  # kept once, without a message
-    storage, carrier = CookieStorage(HttpRequest()), HttpResponse()
-    storage.add(constants.INFO, "A note for this visitor only.")
-    storage.update(carrier)
-    started.cookies["messages"] = carrier.cookies["messages"].value
-    assert "A note for this visitor only." in html(started, "/check/numbness-or-weakness/", **hx)
-    assert "A note for this visitor only." not in html(
-        started, "/check/numbness-or-weakness/", **hx
-    )
-
-
-def test_a_step_fragment_with_a_message_waiting_shows_the_message(started: Client) -> None:
-    hx = {"HX-Request": "true"}
-    answer(started, "numbness-or-weakness", ["no"])
+    if answered:
+        answer(started, "numbness-or-weakness", ["no"])
     html(started, "/check/numbness-or-weakness/", **hx)  # seen once without a message
     # A message waiting in the visitor's cookie, as the views leave one.
     storage, carrier = CookieStorage(HttpRequest()), HttpResponse()
